@@ -1,0 +1,54 @@
+# The user interface of the platform. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RTDP := $(BIN)/rtdp
+ENV ?= local
+SCALE ?= 100000
+SEED ?= 42
+
+.PHONY: help install demo test test-fast bench wheel up down status clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@command -v java >/dev/null || { echo "error: Java 17 is required for Spark and Kafka (install a JDK 17)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,ml]'
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the platform with all its pinned dependencies
+
+demo: install ## Generate data and run the whole platform on the local default; prints where the results are
+	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED)
+
+test: install ## Run the whole test suite (starts the local stack it needs by itself)
+	$(BIN)/pytest
+
+test-fast: install ## Run only the fast unit tests
+	$(BIN)/pytest -m unit
+
+bench: install ## Measure the data generator (1M transactions)
+	$(BIN)/python bench/bench_generator.py 1000000
+
+wheel: install ## Build the versioned wheel, the deployable artefact of the jobs
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
+up: install ## Start the local stack: Kafka (KRaft) on 127.0.0.1:9092, AWS emulator on 127.0.0.1:4566
+	$(RTDP) stack up
+
+down: install ## Stop what `make up` started
+	$(RTDP) stack down
+
+status: install ## Show the local stack's services
+	$(RTDP) stack status
+
+clean: ## Remove generated data and build outputs (keeps .venv and the tools cache)
+	rm -rf data dist build spark-warehouse

@@ -1,0 +1,177 @@
+"""`rtdp`: the command line of the platform. Every job has a subcommand; `run` does them all.
+
+User errors (missing input, bad configuration, a service that is down) are printed as one
+line and exit with status 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jobs.config import Settings, load_settings
+from jobs.errors import PlatformError
+
+app = typer.Typer(help="Real-Time Data Engineering Learning Platform.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.", envvar="RTDP_ENV")]
+ScaleOption = Annotated[int, typer.Option(help="Number of transactions to generate.", min=1000, max=10_000_000)]
+SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed and scale give identical files.")]
+
+DEFAULT_SCALE = 100_000
+DEFAULT_SEED = 42
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def user_errors(command: F) -> F:
+    """Turn a PlatformError into one red line and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PlatformError as error:
+            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("dataset")
+    table.add_column("rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
+def _generate(settings: Settings, scale: int, seed: int) -> None:
+    from jobs.generator import generate_raw
+
+    summary = generate_raw(settings, transactions=scale, seed=seed)
+    _print_counts(f"Raw data written to {settings.layer_uri('raw')}", summary.row_counts)
+
+
+@app.command()
+@user_errors
+def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed: SeedOption = DEFAULT_SEED) -> None:
+    """Generate the seeded test dataset (raw CSVs and the models' ground truth)."""
+    _generate(load_settings(env), scale, seed)
+
+
+def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
+    from jobs.pipeline import run_pipeline
+
+    records = run_pipeline(settings, steps=steps, run_id=_new_run_id())
+    table = Table(title="Medallion run", title_justify="left")
+    for column in ("step", "source", "target", "rows in", "rows out", "quarantined"):
+        table.add_column(column, justify="right" if column.startswith("rows") or column == "quarantined" else "left")
+    for record in records:
+        table.add_row(record.step, record.source, record.target, f"{record.rows_in:,}", f"{record.rows_out:,}",
+                      f"{record.rows_rejected:,}")
+    console.print(table)
+
+
+@app.command()
+@user_errors
+def bronze(env: EnvOption = "local") -> None:
+    """Raw CSV -> bronze Parquet, as received plus ingestion metadata."""
+    _run_medallion(load_settings(env), ("bronze",))
+
+
+@app.command()
+@user_errors
+def silver(env: EnvOption = "local") -> None:
+    """Bronze -> silver: typed, validated, de-duplicated; rejects go to quarantine with a reason."""
+    _run_medallion(load_settings(env), ("silver",))
+
+
+@app.command()
+@user_errors
+def gold(env: EnvOption = "local") -> None:
+    """Silver -> gold star schema (dimensions with SCD2 customers, facts, bridge)."""
+    _run_medallion(load_settings(env), ("gold",))
+
+
+def _warehouse(settings: Settings) -> None:
+    from jobs.warehouse import build_warehouse
+
+    counts = build_warehouse(settings)
+    _print_counts(f"DuckDB warehouse {settings.warehouse_path}", counts)
+
+
+@app.command()
+@user_errors
+def warehouse(env: EnvOption = "local") -> None:
+    """Load gold into the DuckDB warehouse, tables created from sql/ddl."""
+    _warehouse(load_settings(env))
+
+
+def _reports(settings: Settings) -> None:
+    from jobs.reports import run_reports
+
+    result = run_reports(settings)
+    for report in result.reports:
+        console.print(f"  {report.name:<40} {report.status}")
+    console.print(f"CSV files in [bold]{result.output_dir}[/], HTML report [bold]{result.html_path}[/]")
+
+
+@app.command()
+@user_errors
+def reports(env: EnvOption = "local") -> None:
+    """Run the ten SQL reports on the warehouse; write one CSV each and one HTML report."""
+    _reports(load_settings(env))
+
+
+@app.command()
+@user_errors
+def run(
+    env: EnvOption = "local",
+    scale: ScaleOption = DEFAULT_SCALE,
+    seed: SeedOption = DEFAULT_SEED,
+    skip_generate: Annotated[bool, typer.Option(help="Use the raw files already there.")] = False,
+) -> None:
+    """Everything: generate -> bronze -> silver -> gold -> warehouse -> reports."""
+    settings = load_settings(env)
+    steps: list[tuple[str, Callable[[], None]]] = []
+    if not skip_generate:
+        steps.append(("generate raw data", lambda: _generate(settings, scale, seed)))
+    steps += [
+        ("bronze, silver, gold (Spark)", lambda: _run_medallion(settings, ("bronze", "silver", "gold"))),
+        ("load DuckDB warehouse", lambda: _warehouse(settings)),
+        ("run the ten reports", lambda: _reports(settings)),
+    ]
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("platform", total=len(steps))
+        for description, step in steps:
+            progress.update(task, description=description)
+            step()
+            progress.advance(task)
+    console.print(f"[bold green]Done.[/] Warehouse: {settings.warehouse_path}  Report: {settings.reports_dir / 'report.html'}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,123 @@
+"""Typed settings of one environment: local (embedded default), dev or prod.
+
+Values come from `environments/<env>/settings.toml`, and environment variables override them:
+`RTDP_STORAGE__GOLD_URI=s3://my-gold` replaces `[storage] gold_uri`. Credentials are never in
+these files; AWS credentials come from the usual AWS environment variables or profiles.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from jobs.errors import PlatformError
+from jobs.resources import environments_dir
+
+ENVIRONMENTS = ("local", "dev", "prod")
+EnvironmentName = Literal["local", "dev", "prod"]
+
+
+class StorageSettings(BaseModel):
+    """Location of each medallion layer: a local path or an s3:// URI."""
+
+    raw_uri: str
+    bronze_uri: str
+    silver_uri: str
+    gold_uri: str
+    quarantine_uri: str
+    # Ground truth planted by the generator for judging models; no pipeline step reads it.
+    truth_uri: str
+
+
+class WarehouseSettings(BaseModel):
+    """The DuckDB warehouse file and where reports are written (always local files)."""
+
+    path: str
+    reports_dir: str
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+
+
+class AwsSettings(BaseModel):
+    """Where the S3 API is: an emulator endpoint for local stacks, None for real AWS."""
+
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+
+
+class SparkSettings(BaseModel):
+    master: str = "local[2]"
+    # Explicit so the default demo stays well inside an 8 GB laptop.
+    driver_memory: str = "2g"
+    shuffle_partitions: int = 4
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RTDP_", env_nested_delimiter="__", extra="forbid")
+
+    env: EnvironmentName
+    home: Path = Path(".")
+    storage: StorageSettings
+    warehouse: WarehouseSettings
+    kafka: KafkaSettings = KafkaSettings()
+    aws: AwsSettings = AwsSettings()
+    spark: SparkSettings = SparkSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment variables win over the environment's settings file.
+        return (env_settings, init_settings)
+
+    def resolve(self, location: str) -> str:
+        """An s3:// URI as is; a relative local path made absolute against `home`."""
+        if "://" in location:
+            return location
+        path = Path(location)
+        return str(path if path.is_absolute() else (self.home / path).resolve())
+
+    def layer_uri(self, layer: str) -> str:
+        """Resolved location of a medallion layer: raw, bronze, silver, gold or quarantine."""
+        return self.resolve(getattr(self.storage, f"{layer}_uri"))
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.resolve(self.warehouse.path))
+
+    @property
+    def reports_dir(self) -> Path:
+        return Path(self.resolve(self.warehouse.reports_dir))
+
+
+def load_settings(env: str | None = None) -> Settings:
+    """Build the settings of `env` (default: $RTDP_ENV, else local)."""
+    env = env or os.environ.get("RTDP_ENV", "local")
+    if env not in ENVIRONMENTS:
+        raise PlatformError(f"unknown environment '{env}': choose one of {', '.join(ENVIRONMENTS)}")
+    settings_file = environments_dir() / env / "settings.toml"
+    if not settings_file.is_file():
+        raise PlatformError(f"settings file for environment '{env}' not found: {settings_file}")
+    try:
+        values = tomllib.loads(settings_file.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise PlatformError(f"{settings_file} is not valid TOML: {error}") from None
+    values.setdefault("home", os.environ.get("RTDP_HOME", str(Path.cwd())))
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise PlatformError(f"invalid setting '{where}' for environment '{env}': {first['msg']}") from None

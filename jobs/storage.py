@@ -1,0 +1,73 @@
+"""One storage code path for local folders and S3 buckets, through pyarrow.fs.
+
+A layer location is either a local path or an `s3://bucket/prefix` URI; the emulator endpoint
+(if any) comes from the settings, credentials from the standard AWS environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlparse
+
+from pyarrow import fs
+
+from jobs.config import Settings
+
+
+def is_s3(uri: str) -> bool:
+    return uri.startswith("s3://") or uri.startswith("s3a://")
+
+
+def filesystem(settings: Settings, uri: str) -> tuple[fs.FileSystem, str]:
+    """The filesystem that holds `uri`, and the path of `uri` inside it."""
+    if is_s3(uri):
+        parsed = urlparse(uri)
+        endpoint = settings.aws.endpoint_url
+        s3 = fs.S3FileSystem(
+            region=settings.aws.region,
+            endpoint_override=urlparse(endpoint).netloc if endpoint else None,
+            scheme=urlparse(endpoint).scheme if endpoint else "https",
+            access_key=os.environ.get("AWS_ACCESS_KEY_ID"),
+            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        )
+        return s3, f"{parsed.netloc}{parsed.path}".rstrip("/")
+    return fs.LocalFileSystem(), uri.rstrip("/")
+
+
+def join(uri: str, *parts: str) -> str:
+    return "/".join([uri.rstrip("/"), *parts])
+
+
+def exists(settings: Settings, uri: str) -> bool:
+    filesystem_, path = filesystem(settings, uri)
+    return filesystem_.get_file_info(path).type != fs.FileType.NotFound
+
+
+def read_bytes(settings: Settings, uri: str) -> bytes:
+    filesystem_, path = filesystem(settings, uri)
+    with filesystem_.open_input_stream(path) as stream:
+        return stream.read()
+
+
+def write_bytes(settings: Settings, uri: str, data: bytes) -> None:
+    filesystem_, path = filesystem(settings, uri)
+    parent = path.rsplit("/", 1)[0]
+    filesystem_.create_dir(parent, recursive=True)
+    with filesystem_.open_output_stream(path) as stream:
+        stream.write(data)
+
+
+def delete_dir(settings: Settings, uri: str) -> None:
+    """Remove a folder (or prefix) and everything below it; absent is fine."""
+    filesystem_, path = filesystem(settings, uri)
+    if filesystem_.get_file_info(path).type != fs.FileType.NotFound:
+        filesystem_.delete_dir(path)
+
+
+def spark_path(uri: str) -> str:
+    """The same location in the form Spark's Hadoop filesystems expect."""
+    if uri.startswith("s3://"):
+        return "s3a://" + uri[len("s3://"):]
+    if "://" in uri:
+        return uri
+    return "file://" + os.path.abspath(uri)
