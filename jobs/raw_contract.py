@@ -18,7 +18,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 # Ground truth the generator plants for evaluating models; the pipeline never reads it.
-TRUTH_FILES = ("anomalies", "churners", "affinities")
+TRUTH_FILES = ("anomalies", "churners", "affinities", "dirty_rows")
 
 
 def raw_file_name(dataset: str) -> str:

@@ -1,14 +1,29 @@
-"""The Spark session every batch job uses: local mode, explicit memory, UTC, quiet logs."""
+"""The Spark session every batch job uses: local mode, explicit memory, UTC, quiet logs.
+
+Layers on s3:// are read and written through Hadoop's S3A connector. Its jars (hadoop-aws and
+the AWS SDK bundle) are not in the pyspark wheel: `make up` fetches them into `.cache/spark-jars`
+and, once there, they join the driver class path of every session, so one session per process
+serves local and S3 layers alike.
+"""
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlparse
+
+from py4j.java_gateway import JavaClass
 from pyspark.sql import SparkSession
 
 from jobs.config import Settings
+from jobs.errors import PlatformError
+from jobs.stack.spark_jars import cached_spark_jars, uses_s3
 
 
 def spark_session(settings: Settings) -> SparkSession:
-    """Start (or reuse) the local Spark session configured for `settings`."""
+    """Start (or reuse) the local Spark session configured for `settings`.
+
+    Raises PlatformError if a layer is on s3:// and the S3A jars or credentials are missing.
+    """
     builder = (
         SparkSession.builder.appName(f"rtdp-{settings.env}")
         .master(settings.spark.master)
@@ -22,6 +37,40 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
     )
+    s3a_jars = cached_spark_jars(settings)
+    if uses_s3(settings) and not s3a_jars:
+        raise PlatformError("the S3A jars Spark needs for s3:// layers are not in .cache/spark-jars: run `make up` to fetch them")
+    if s3a_jars:
+        # Local mode runs executors inside the driver JVM, so the class path suffices; spark.jars
+        # would copy the 650 MB AWS SDK bundle into a temporary folder at every session start.
+        builder = builder.config("spark.driver.extraClassPath", os.pathsep.join(str(jar) for jar in s3a_jars))
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    if uses_s3(settings):
+        _configure_s3a(session, settings)
     return session
+
+
+def _configure_s3a(session: SparkSession, settings: Settings) -> None:
+    """Point S3A at the settings' endpoint (or real AWS) with credentials from the environment."""
+    if not isinstance(session._jvm.org.apache.hadoop.fs.s3a.S3AFileSystem, JavaClass):
+        raise PlatformError("this Python process already runs a Spark session without the S3A jars: start a new process after `make up`")
+    options = {"fs.s3a.endpoint.region": settings.aws.region}
+    endpoint = settings.aws.endpoint_url
+    if endpoint:
+        # An emulator: path-style URLs (no bucket DNS names), TLS only if the endpoint has it,
+        # and the keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+        access_key, secret_key = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+        if not access_key or not secret_key:
+            raise PlatformError(f"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the emulator at {endpoint} (any value works, e.g. test)")
+        options.update({
+            "fs.s3a.endpoint": endpoint,
+            "fs.s3a.path.style.access": "true",
+            "fs.s3a.connection.ssl.enabled": str(urlparse(endpoint).scheme == "https").lower(),
+            "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+            "fs.s3a.access.key": access_key,
+            "fs.s3a.secret.key": secret_key,
+        })
+    hadoop_conf = session.sparkContext._jsc.hadoopConfiguration()
+    for key, value in options.items():
+        hadoop_conf.set(key, value)

@@ -1,0 +1,71 @@
+# Root of one environment: providers aimed at real AWS or the local emulator by variables only,
+# then the platform composition with this environment's sizes.
+
+locals {
+  # An endpoint means the local stack: emulator credentials, path-style S3, plaintext Kafka.
+  emulated = var.aws_endpoint_url != null
+}
+
+provider "aws" {
+  region              = var.aws_region
+  allowed_account_ids = length(var.allowed_account_ids) > 0 ? var.allowed_account_ids : null
+
+  s3_use_path_style           = local.emulated
+  skip_credentials_validation = local.emulated
+  skip_metadata_api_check     = local.emulated
+  skip_region_validation      = local.emulated
+
+  endpoints {
+    iam = var.aws_endpoint_url
+    kms = var.aws_endpoint_url
+    s3  = var.aws_endpoint_url
+    sts = var.aws_endpoint_url
+  }
+
+  default_tags {
+    tags = {
+      project     = var.project
+      environment = var.environment
+      managed_by  = "opentofu"
+    }
+  }
+}
+
+provider "kafka" {
+  bootstrap_servers = split(",", var.kafka_bootstrap_servers)
+  tls_enabled       = !local.emulated
+}
+
+module "platform" {
+  source = "../../modules/platform"
+
+  project                            = var.project
+  environment                        = var.environment
+  kms_key_arn                        = var.kms_key_arn
+  force_destroy                      = !var.deletion_protection
+  raw_infrequent_access_days         = var.raw_infrequent_access_days
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  quarantine_retention_days          = var.quarantine_retention_days
+  kafka_topic_prefix                 = var.kafka_topic_prefix
+  kafka_partitions                   = var.kafka_partitions
+  kafka_replication_factor           = var.kafka_replication_factor
+  kafka_min_insync_replicas          = var.kafka_min_insync_replicas
+  kafka_retention_hours              = var.kafka_retention_hours
+  kafka_dlq_retention_hours          = var.kafka_dlq_retention_hours
+  kafka_cluster_arn                  = var.kafka_cluster_arn
+  github_repository                  = var.github_repository
+  github_oidc_provider_arn           = var.github_oidc_provider_arn
+  enable_mwaa                        = var.enable_mwaa
+  mwaa_airflow_version               = var.mwaa_airflow_version
+  mwaa_environment_class             = var.mwaa_environment_class
+  mwaa_subnet_ids                    = var.mwaa_subnet_ids
+  mwaa_security_group_ids            = var.mwaa_security_group_ids
+}
+
+# MWAA exists only on real AWS; asking for it against the emulator is a configuration mistake.
+check "mwaa_needs_real_aws" {
+  assert {
+    condition     = !(var.enable_mwaa && local.emulated)
+    error_message = "enable_mwaa is true but aws_endpoint_url points at an emulator: MWAA exists only on real AWS."
+  }
+}

@@ -1,0 +1,7 @@
+# State of the prod environment, in the bucket that infra/bootstrap creates for prod.
+# Locking uses a lock object next to the state (S3 conditional writes): no DynamoDB table.
+bucket       = "rtdp-prod-tfstate"
+key          = "platform/terraform.tfstate"
+region       = "us-east-1"
+encrypt      = true
+use_lockfile = true

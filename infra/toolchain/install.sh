@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Installs the pinned infrastructure toolchain into .cache/terraform (idempotent):
+#   bin/tofu                 OpenTofu CLI
+#   mirror/                  provider filesystem mirror (hashicorp/aws, Mongey/kafka)
+#   tofu.rc                  CLI config pointing `tofu init` at the mirror (export TF_CLI_CONFIG_FILE)
+#
+# Everything is built with `go` from the Go module proxy, the one source reachable wherever Go
+# modules are, and built reproducibly (pinned Go toolchain, no cgo, -trimpath), so the provider
+# hashes recorded in each environment's .terraform.lock.hcl match on every machine of a platform.
+# The AWS provider is large: its first build takes a long time and several GB of memory.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+CACHE="${RTDP_TOOLS_DIR:-$ROOT/.cache/terraform}"
+
+TOFU_VERSION="1.10.10"
+TOFU_MODULE="github.com/opentofu/opentofu@v${TOFU_VERSION}"
+
+# hashicorp/aws cannot come from its own module path: its v6 tags are not Go module versions
+# (the module path has no /v6 suffix). Upbound's fork is the same provider at 6.34.0, published
+# as a pseudo-version; the hash below pins its exact content.
+AWS_VERSION="6.34.0"
+AWS_MODULE="github.com/upbound/terraform-provider-aws@v0.0.0-20260305123303-f7691456b787"
+AWS_MODULE_SUM="h1:dJlp2eNgY/iVKTPINdguYlHbHc9CtXBZKmQmqYq0REs="
+
+KAFKA_VERSION="0.13.1"
+KAFKA_MODULE="github.com/Mongey/terraform-provider-kafka@v${KAFKA_VERSION}"
+KAFKA_MODULE_SUM="h1:Dh+rcu3u/j8W2VlR47e6z28EI1ptmN+UfAU6As8WRsw="
+
+# Same compiler and flags on every machine: the same bytes, so the same lock file hashes.
+export GOTOOLCHAIN="go1.26.8"
+export CGO_ENABLED=0
+# The fork's go.mod is not in the public checksum database; its content is checked against
+# AWS_MODULE_SUM instead.
+export GONOSUMDB="github.com/upbound/terraform-provider-aws"
+# Slow builds should not starve the machine: one package at a time, low priority.
+BUILD=(nice -n 10 go build -p 1 -trimpath -buildvcs=false)
+
+die() { echo "error: $*" >&2; exit 1; }
+
+command -v go >/dev/null || die "Go is required to build OpenTofu and its providers (https://go.dev/dl)"
+PLATFORM="$(go env GOOS)_$(go env GOARCH)"
+
+# Prints the folder of a downloaded module after checking its content hash (empty: not checked).
+module_dir() {
+  local module="$1" expected_sum="$2" json dir sum
+  json="$(go mod download -json "$module")" || die "cannot download $module from the Go module proxy"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json")"
+  sum="$(sed -n 's/^[[:space:]]*"Sum": "\(.*\)",$/\1/p' <<<"$json")"
+  [[ -n "$dir" ]] || die "go mod download gave no folder for $module: $json"
+  if [[ -n "$expected_sum" && "$sum" != "$expected_sum" ]]; then
+    die "$module has hash $sum, expected $expected_sum"
+  fi
+  echo "$dir"
+}
+
+# build NAME OUTPUT MODULE SUM PACKAGE [LDFLAGS]: builds unless OUTPUT exists, logs the seconds.
+build() {
+  local name="$1" output="$2" module="$3" sum="$4" package="$5" ldflags="${6:-}" dir started
+  if [[ -x "$output" ]]; then
+    echo "ok   $name (cached: ${output#"$ROOT"/})"
+    return
+  fi
+  dir="$(module_dir "$module" "$sum")"
+  echo "...  building $name from $module (this can take long)"
+  started=$(date +%s)
+  mkdir -p "$(dirname "$output")"
+  # Inside the module folder, so its go.mod replace directives apply.
+  (cd "$dir" && "${BUILD[@]}" -ldflags="-s -w $ldflags" -o "$output.partial" "$package")
+  mv "$output.partial" "$output"
+  echo "ok   $name built in $(($(date +%s) - started)) s"
+}
+
+MIRROR="$CACHE/mirror/registry.opentofu.org"
+build "OpenTofu $TOFU_VERSION" "$CACHE/bin/tofu" "$TOFU_MODULE" "" ./cmd/tofu \
+  "-X github.com/opentofu/opentofu/version.dev=no"
+build "Mongey/kafka $KAFKA_VERSION" \
+  "$MIRROR/mongey/kafka/$KAFKA_VERSION/$PLATFORM/terraform-provider-kafka_v$KAFKA_VERSION" \
+  "$KAFKA_MODULE" "$KAFKA_MODULE_SUM" .
+# The largest build last, so the quick tools are usable while it runs.
+build "hashicorp/aws $AWS_VERSION" \
+  "$MIRROR/hashicorp/aws/$AWS_VERSION/$PLATFORM/terraform-provider-aws_v$AWS_VERSION" \
+  "$AWS_MODULE" "$AWS_MODULE_SUM" . \
+  "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_VERSION"
+
+# `tofu init` takes these providers from the mirror only, so it needs no registry.
+cat >"$CACHE/tofu.rc" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "$CACHE/mirror"
+    include = ["registry.opentofu.org/hashicorp/aws", "registry.opentofu.org/mongey/kafka"]
+  }
+}
+EOF
+echo "ok   export TF_CLI_CONFIG_FILE=${CACHE#"$ROOT"/}/tofu.rc"

@@ -1,0 +1,61 @@
+"""Bronze -> silver: validate every dataset, write the accepted rows to `<silver>/<dataset>/`
+and the rejected ones, with their reason, to `<quarantine>/<dataset>/` (both overwritten).
+
+Datasets are validated in the order of their references (customers and products, then
+accounts with their holders, then transactions and inventory); the references are checked
+against the silver rows just written.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+
+from jobs.config import Settings
+from jobs.pipeline import lake
+from jobs.pipeline.lineage import LineageRecord
+from jobs.pipeline.silver_rules import (
+    Validated,
+    validate_accounts,
+    validate_customers,
+    validate_inventory,
+    validate_products,
+    validate_transactions,
+)
+from jobs.raw_contract import RAW_COLUMNS
+
+
+class _SilverWriter:
+    """Writes validated datasets and keeps their lineage records."""
+
+    def __init__(self, settings: Settings, spark: SparkSession, run_id: str, bronze: dict[str, DataFrame]) -> None:
+        self.settings, self.spark, self.run_id, self.bronze = settings, spark, run_id, bronze
+        self.records: list[LineageRecord] = []
+
+    def publish(self, dataset: str, validated: Validated) -> DataFrame:
+        """Write silver and quarantine rows of `dataset`; return silver as written."""
+        silver_uri = lake.dataset_uri(self.settings, "silver", dataset)
+        quarantine_uri = lake.dataset_uri(self.settings, "quarantine", dataset)
+        lake.write(validated.silver, silver_uri)
+        lake.write(validated.rejects, quarantine_uri)
+        self.records.append(LineageRecord(
+            self.run_id, "silver", f"bronze.{dataset}", f"silver.{dataset}",
+            rows_in=self.bronze[dataset].count(),
+            rows_out=lake.count(self.spark, silver_uri),
+            rows_rejected=lake.count(self.spark, quarantine_uri),
+        ))
+        return lake.read_dataset(self.settings, self.spark, "silver", dataset)
+
+
+def run_silver(settings: Settings, spark: SparkSession, run_id: str) -> list[LineageRecord]:
+    """Validate all bronze datasets into silver and quarantine; one lineage record per dataset,
+    with rows_in == rows_out + rows_rejected."""
+    bronze = {dataset: lake.read_dataset(settings, spark, "bronze", dataset) for dataset in RAW_COLUMNS}
+    writer = _SilverWriter(settings, spark, run_id, bronze)
+    customers = writer.publish("customers", validate_customers(bronze["customers"]))
+    products = writer.publish("products", validate_products(bronze["products"]))
+    accounts, holders = validate_accounts(bronze["accounts"], bronze["customer_accounts"], customers)
+    accounts = writer.publish("accounts", accounts)
+    writer.publish("customer_accounts", holders)
+    writer.publish("transactions", validate_transactions(bronze["transactions"], accounts, products))
+    writer.publish("inventory", validate_inventory(bronze["inventory"], products))
+    return writer.records

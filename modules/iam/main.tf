@@ -1,0 +1,276 @@
+# One least-privilege role per job family, and the role GitHub Actions deploys with.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  name_prefix = "${var.project}-${var.environment}"
+  buckets     = var.layer_bucket_arns
+  objects     = var.location_object_arns
+  releases    = "${var.artifacts_bucket_arn}/${var.release_prefix}*"
+  ml_outputs  = "${trimsuffix(local.objects.gold, "*")}${var.ml_output_prefix}*"
+
+  # What each job family touches; everything not listed is denied by default.
+  job_families = {
+    ingestion = {
+      description   = "Lands generated source files (and their ground truth) in raw and publishes their events to Kafka."
+      list_buckets  = [local.buckets.raw]
+      read_objects  = [local.objects.raw, local.objects.truth, local.releases]
+      write_objects = [local.objects.raw, local.objects.truth]
+      delete        = []
+      topics_read   = []
+      topics_write  = var.event_topics
+    }
+    streaming = {
+      description   = "Consumes the event topics into bronze and dead-letters what it cannot parse."
+      list_buckets  = [local.buckets.bronze]
+      read_objects  = [local.objects.bronze, local.releases]
+      write_objects = [local.objects.bronze]
+      delete        = []
+      topics_read   = var.event_topics
+      topics_write  = var.dead_letter_topics
+    }
+    batch = {
+      description   = "Builds bronze from raw files and silver and gold from bronze, quarantining bad records."
+      list_buckets  = [local.buckets.raw, local.buckets.bronze, local.buckets.silver, local.buckets.gold]
+      read_objects  = [local.objects.raw, local.objects.bronze, local.objects.silver, local.objects.gold, local.objects.quarantine, local.releases]
+      write_objects = [local.objects.bronze, local.objects.silver, local.objects.gold, local.objects.quarantine]
+      # Tables are rewritten in place: replacing their files means deleting the old ones.
+      delete       = [local.objects.bronze, local.objects.silver, local.objects.gold, local.objects.quarantine]
+      topics_read  = []
+      topics_write = []
+    }
+    ml = {
+      description   = "Reads gold features and writes forecasts and scores under the ML prefix of gold."
+      list_buckets  = [local.buckets.gold]
+      read_objects  = [local.objects.gold, local.releases]
+      write_objects = [local.ml_outputs]
+      delete        = [local.ml_outputs]
+      topics_read   = []
+      topics_write  = []
+    }
+    reporting = {
+      description   = "Reads gold tables to answer the business reports."
+      list_buckets  = [local.buckets.gold]
+      read_objects  = [local.objects.gold, local.releases]
+      write_objects = []
+      delete        = []
+      topics_read   = []
+      topics_write  = []
+    }
+  }
+
+  # MSK IAM resources: topic and group ARNs share the cluster ARN's name and uuid.
+  msk_enabled   = var.kafka_cluster_arn != null
+  msk_topic_arn = local.msk_enabled ? replace(var.kafka_cluster_arn, ":cluster/", ":topic/") : ""
+  msk_group_arn = local.msk_enabled ? replace(var.kafka_cluster_arn, ":cluster/", ":group/") : ""
+}
+
+data "aws_iam_policy_document" "job_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = var.job_service_principals
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "job" {
+  for_each = local.job_families
+
+  dynamic "statement" {
+    for_each = length(each.value.list_buckets) > 0 ? [each.value.list_buckets] : []
+    content {
+      sid       = "ListBuckets"
+      actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.read_objects) > 0 ? [each.value.read_objects] : []
+    content {
+      sid       = "ReadObjects"
+      actions   = ["s3:GetObject"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.write_objects) > 0 ? [each.value.write_objects] : []
+    content {
+      sid       = "WriteObjects"
+      actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.delete) > 0 ? [each.value.delete] : []
+    content {
+      sid       = "DeleteObjects"
+      actions   = ["s3:DeleteObject"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.msk_enabled && length(concat(each.value.topics_read, each.value.topics_write)) > 0 ? [1] : []
+    content {
+      sid       = "ConnectToKafka"
+      actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"]
+      resources = [var.kafka_cluster_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.msk_enabled && length(each.value.topics_read) > 0 ? [each.value.topics_read] : []
+    content {
+      sid       = "ReadTopics"
+      actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
+      resources = concat([for topic in statement.value : "${local.msk_topic_arn}/${topic}"], ["${local.msk_group_arn}/${local.name_prefix}-*"])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.msk_enabled && length(each.value.topics_write) > 0 ? [each.value.topics_write] : []
+    content {
+      sid       = "WriteTopics"
+      actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]
+      resources = [for topic in statement.value : "${local.msk_topic_arn}/${topic}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn != null ? [var.kms_key_arn] : []
+    content {
+      sid       = "UseBucketKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "job" {
+  for_each = local.job_families
+
+  name                 = "${local.name_prefix}-${each.key}"
+  description          = each.value.description
+  assume_role_policy   = data.aws_iam_policy_document.job_trust.json
+  max_session_duration = 3600
+  tags                 = merge(var.tags, { job_family = each.key })
+}
+
+resource "aws_iam_role_policy" "job" {
+  for_each = local.job_families
+
+  name   = "${local.name_prefix}-${each.key}-access"
+  role   = aws_iam_role.job[each.key].id
+  policy = data.aws_iam_policy_document.job[each.key].json
+}
+
+# GitHub Actions authenticate with short-lived OIDC tokens: no access keys exist to leak.
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.github_oidc_provider_arn == null ? 1 : 0
+
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+  tags           = var.tags
+}
+
+locals {
+  github_oidc_provider_arn = coalesce(var.github_oidc_provider_arn, one(aws_iam_openid_connect_provider.github[*].arn))
+  account_arn_prefix       = "arn:${data.aws_partition.current.partition}"
+  account_id               = data.aws_caller_identity.current.account_id
+}
+
+data "aws_iam_policy_document" "deploy_trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.github_oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    # Only jobs running in this repository's GitHub environment of the same name.
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:${var.github_repository}:environment:${var.environment}"]
+    }
+  }
+}
+
+# Deploying means applying this configuration: the role may manage only this environment's
+# buckets (state included), roles and Airflow environment, all named with the environment prefix.
+data "aws_iam_policy_document" "deploy" {
+  statement {
+    sid     = "ManageEnvironmentBuckets"
+    actions = ["s3:*"]
+    resources = [
+      "${local.account_arn_prefix}:s3:::${local.name_prefix}-*",
+      "${local.account_arn_prefix}:s3:::${local.name_prefix}-*/*",
+    ]
+  }
+
+  statement {
+    sid = "ManageEnvironmentRoles"
+    actions = [
+      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole", "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:PassRole",
+    ]
+    resources = ["${local.account_arn_prefix}:iam::${local.account_id}:role/${local.name_prefix}-*"]
+  }
+
+  statement {
+    sid       = "ReadGithubIdentityProvider"
+    actions   = ["iam:GetOpenIDConnectProvider"]
+    resources = [local.github_oidc_provider_arn]
+  }
+
+  statement {
+    sid       = "ManageEnvironmentAirflow"
+    actions   = ["airflow:*"]
+    resources = ["${local.account_arn_prefix}:airflow:${data.aws_region.current.region}:${local.account_id}:environment/${local.name_prefix}-*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn != null ? [var.kms_key_arn] : []
+    content {
+      sid       = "UseBucketKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  name                 = "${local.name_prefix}-github-deploy"
+  description          = "Assumed by GitHub Actions in the ${var.environment} environment of ${var.github_repository} to deploy."
+  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  name   = "${local.name_prefix}-github-deploy-access"
+  role   = aws_iam_role.deploy.id
+  policy = data.aws_iam_policy_document.deploy.json
+}

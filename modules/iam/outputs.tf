@@ -1,0 +1,24 @@
+output "job_role_arns" {
+  description = "ARN of each job family's role: ingestion, streaming, batch, ml, reporting."
+  value       = { for family, role in aws_iam_role.job : family => role.arn }
+}
+
+output "job_role_names" {
+  description = "Name of each job family's role."
+  value       = { for family, role in aws_iam_role.job : family => role.name }
+}
+
+output "job_policy_documents" {
+  description = "Rendered JSON access policy of each job family, for review and policy tests."
+  value       = { for family, document in data.aws_iam_policy_document.job : family => document.json }
+}
+
+output "deploy_role_arn" {
+  description = "ARN of the role GitHub Actions assumes (aws-actions/configure-aws-credentials role-to-assume)."
+  value       = aws_iam_role.deploy.arn
+}
+
+output "github_oidc_provider_arn" {
+  description = "ARN of the GitHub Actions OIDC identity provider the deploy role trusts."
+  value       = local.github_oidc_provider_arn
+}

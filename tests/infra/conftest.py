@@ -1,0 +1,69 @@
+"""Fixtures of the infrastructure tests: the built toolchain, a copy of the configurations,
+a private AWS emulator and the local stack's real Kafka broker."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY
+
+# The configurations the tests run; copied so init never writes into the working tree.
+CONFIG_FOLDERS = ("modules", "environments/dev", "environments/prod", "infra/bootstrap")
+CONFIG_FILES = ("*.tf", "*.tfvars", "*.hcl", ".terraform.lock.hcl")
+
+
+@pytest.fixture(scope="session")
+def toolchain() -> Path:
+    """The OpenTofu binary; fails with the command to run when `make tools` has not been run."""
+    if not TOFU_BINARY.is_file() or not CLI_CONFIG.is_file():
+        pytest.fail("OpenTofu and its providers are not built: run `make tools` (infra/toolchain/install.sh)")
+    return TOFU_BINARY
+
+
+@pytest.fixture(scope="session")
+def config_tree(tmp_path_factory, toolchain) -> Path:
+    """A copy of every Terraform configuration of the repository, same relative layout."""
+    tree = tmp_path_factory.mktemp("configs")
+    for folder in CONFIG_FOLDERS:
+        for pattern in CONFIG_FILES:
+            for source in (ROOT / folder).rglob(pattern):
+                if ".terraform" in source.relative_to(ROOT).parts[:-1]:
+                    continue
+                target = tree / source.relative_to(ROOT)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+    return tree
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def emulator_endpoint():
+    """A private moto server on a free loopback port: apply/destroy here cannot disturb the
+    buckets that other tests keep on the shared stack's emulator."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    """Bootstrap servers of the local stack's real Kafka broker, started if it is not running."""
+    from jobs.config import load_settings
+    from jobs.stack import stack_up
+
+    settings = load_settings("local")
+    stack_up(settings, only=["kafka"])
+    return settings.kafka.bootstrap_servers

@@ -1,0 +1,133 @@
+"""Run the real OpenTofu binary of `make tools` against one configuration folder.
+
+Each Tofu keeps its working data (.terraform) in its own folder, so tests never touch a
+developer's initialised environments, and refuses to aim a local run at anything but loopback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ROOT / ".cache" / "terraform"
+TOFU_BINARY = TOOLS / "bin" / "tofu"
+CLI_CONFIG = TOOLS / "tofu.rc"
+
+# Emulator credentials: moto accepts any; real AWS rejects these.
+EMULATOR_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def require_loopback(endpoint_url: str) -> None:
+    """Raise ValueError unless `endpoint_url` names a loopback host (127.0.0.0/8, ::1, localhost)."""
+    host = urlparse(endpoint_url).hostname or ""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"refusing to apply a local environment against {endpoint_url}: not a loopback address")
+
+
+@dataclass
+class Result:
+    """Exit code, output and wall-clock seconds of one tofu command."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+@dataclass
+class Tofu:
+    """The tofu CLI bound to one configuration folder and one data folder."""
+
+    workdir: Path
+    data_dir: Path
+    variables: dict[str, str] = field(default_factory=dict)
+    endpoint_url: str | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "AWS_"))}
+        env.update(
+            TF_CLI_CONFIG_FILE=str(CLI_CONFIG),
+            TF_DATA_DIR=str(self.data_dir),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            AWS_REGION="us-east-1",
+        )
+        if self.endpoint_url is not None:
+            env.update(EMULATOR_CREDENTIALS, TF_VAR_aws_endpoint_url=self.endpoint_url)
+        env.update({f"TF_VAR_{name}": value for name, value in self.variables.items()})
+        return env
+
+    def run(self, *args: str, check: bool = True) -> Result:
+        """Run `tofu <args>` in the folder; raise AssertionError with its output when check fails."""
+        started = time.monotonic()
+        process = subprocess.run(
+            [str(TOFU_BINARY), *args],
+            cwd=self.workdir,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        result = Result(process.returncode, process.stdout, process.stderr, time.monotonic() - started)
+        if check and result.returncode != 0:
+            raise AssertionError(f"tofu {' '.join(args)} failed ({result.returncode}):\n{result.stderr}\n{result.stdout[-4000:]}")
+        return result
+
+    def init(self, *backend_config: str) -> Result:
+        """`tofu init` from the provider mirror; with no backend settings the backend is skipped.
+
+        A committed lock file is only verified, never rewritten.
+        """
+        flags = [f"-backend-config={item}" for item in backend_config] or ["-backend=false"]
+        if (self.workdir / ".terraform.lock.hcl").is_file():
+            flags.append("-lockfile=readonly")
+        return self.run("init", "-no-color", *flags)
+
+    def apply(self) -> Result:
+        """`tofu apply`, only against a loopback emulator endpoint."""
+        if self.endpoint_url is None:
+            raise ValueError("tests apply only against a local emulator: set endpoint_url")
+        require_loopback(self.endpoint_url)
+        return self.run("apply", "-no-color", "-auto-approve")
+
+    def destroy(self) -> Result:
+        """`tofu destroy`, only against a loopback emulator endpoint."""
+        if self.endpoint_url is None:
+            raise ValueError("tests destroy only against a local emulator: set endpoint_url")
+        require_loopback(self.endpoint_url)
+        return self.run("destroy", "-no-color", "-auto-approve")
+
+    def outputs(self) -> dict:
+        """Every output of the state, as plain values."""
+        raw = json.loads(self.run("output", "-json").stdout)
+        return {name: item["value"] for name, item in raw.items()}
+
+
+def emulator_backend_config(endpoint_url: str) -> list[str]:
+    """Backend settings that point the s3 backend at a loopback emulator (added to backend.hcl)."""
+    require_loopback(endpoint_url)
+    return [
+        f'endpoints={{s3="{endpoint_url}",sts="{endpoint_url}"}}',
+        "use_path_style=true",
+        "skip_credentials_validation=true",
+        "skip_requesting_account_id=true",
+        "skip_metadata_api_check=true",
+        "skip_region_validation=true",
+    ]
