@@ -123,8 +123,9 @@ def plant_transaction_defects(rng: np.random.Generator, rows: TransactionRows, p
         elif kind == "bad_timestamp":
             dirty.override("transaction_ts", at, _bad_timestamps(rng, written.seconds[at]))
         elif kind == "missing_field":
-            for column, positions in zip(rng.choice(_REQUIRED_FIELDS, size=len(at)), at, strict=True):
-                dirty.override(str(column), np.array([positions]), [""])
+            emptied = rng.integers(0, len(_REQUIRED_FIELDS), len(at))
+            for field_index, column in enumerate(_REQUIRED_FIELDS):
+                dirty.override(column, at[emptied == field_index], [""] * int((emptied == field_index).sum()))
         elif kind == "unknown_channel":
             dirty.override("channel", at, [str(c) for c in rng.choice(_UNKNOWN_CHANNELS, size=len(at))])
     dirty_at = np.concatenate([clean_at, duplicate_at])

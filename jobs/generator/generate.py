@@ -31,6 +31,8 @@ from jobs.raw_contract import raw_file_name
 
 @dataclass(frozen=True)
 class GenerationSummary:
+    """What generate_raw wrote: rows per file and the two folders (local paths or s3:// URIs)."""
+
     row_counts: dict[str, int]  # dataset name -> rows written: raw datasets, then truth files
     raw_uri: str
     truth_uri: str

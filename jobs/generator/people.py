@@ -58,6 +58,8 @@ def _slug(text: str) -> str:
 
 
 def _names_and_emails(rng: np.random.Generator, pools: Pools, is_business: np.ndarray) -> tuple[list[str], list[str]]:
+    """Person names for individuals, "<Surname> <Industry> <Suffix>" for businesses; emails
+    derived from them, lower case."""
     count = len(is_business)
     first = rng.choice(pools.first_names, size=count)
     last = rng.choice(pools.last_names, size=count)
@@ -65,8 +67,9 @@ def _names_and_emails(rng: np.random.Generator, pools: Pools, is_business: np.nd
     industry = rng.choice(_INDUSTRIES, size=count)
     suffix = rng.choice(_COMPANY_SUFFIXES, size=count)
     names, emails = [], []
-    for number, business in enumerate(is_business, start=1):
-        i = number - 1
+    # One pass over customers (not transactions): string building has no numpy equivalent.
+    for i, business in enumerate(is_business):
+        number = i + 1  # the customer number keeps every email address unique
         if business:
             names.append(f"{last[i]} {industry[i]} {suffix[i]}")
             emails.append(f"info{number}@{_slug(last[i])}{_slug(industry[i])}.com")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 PALETTE = ["#2f6f9f", "#e08a3c", "#5a9e6f", "#b5523b", "#8069a8", "#8c8c8c"]
 STATUS_COLOURS = {"stock-out": "#b5523b", "reorder now": "#e08a3c", "ok": "#5a9e6f"}
@@ -32,8 +32,14 @@ def _figure(columns: int = 1) -> tuple[Figure, list]:
 
 
 def _whole_numbers(axis) -> None:
-    """Counts get whole-number ticks, never 0.25 of a product."""
+    """Counts get whole-number ticks (never 0.25 of a product), with thousands separators."""
     axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+def _amounts(axis) -> None:
+    """Amounts with thousands separators instead of a 1e6 offset."""
+    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
 def _title(ax, text: str) -> None:
@@ -50,10 +56,12 @@ def revenue_trends(data: pd.DataFrame) -> Figure | None:
     trend.plot(daily["period_start"], daily["revenue_moving_avg"], color=PALETTE[0], linewidth=2, label="7-day average")
     trend.legend(fontsize=8, frameon=False)
     trend.tick_params(axis="x", labelrotation=30)
+    _amounts(trend.yaxis)
     _title(trend, "Daily revenue and 7-day moving average")
     labels = [pd.Timestamp(day).strftime("%Y-%m") for day in monthly["period_start"]]
     months.bar(labels, monthly["revenue"], color=PALETTE[1])
     months.tick_params(axis="x", labelrotation=30)
+    _amounts(months.yaxis)
     _title(months, "Monthly revenue")
     return figure
 
@@ -81,6 +89,7 @@ def customer_behaviour(data: pd.DataFrame) -> Figure | None:
     by_type = data.groupby("customer_type")[["revenue", "churned_customers", "customers_who_bought"]].sum()
     figure, (spend, churn) = _figure(2)
     spend.bar(by_type.index, by_type["revenue"], color=PALETTE[0])
+    _amounts(spend.yaxis)
     _title(spend, "Revenue by customer type")
     churn_rate = 100 * by_type["churned_customers"] / by_type["customers_who_bought"].where(by_type["customers_who_bought"] > 0)
     churn.bar(by_type.index, churn_rate.fillna(0), color=PALETTE[3])
@@ -98,7 +107,8 @@ def product_performance(data: pd.DataFrame) -> Figure | None:
     ax.barh([p + 0.2 for p in positions], by_category["revenue"], height=0.4, color=PALETTE[0], label="revenue")
     ax.barh([p - 0.2 for p in positions], by_category["gross_margin"], height=0.4, color=PALETTE[2], label="gross margin")
     ax.set_yticks(list(positions), by_category.index)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _amounts(ax.xaxis)
     _title(ax, "Revenue and gross margin by category")
     return figure
 
@@ -182,20 +192,26 @@ def cross_sell(data: pd.DataFrame) -> Figure | None:
 def data_quality_and_lineage(data: pd.DataFrame) -> Figure | None:
     quarantined = data[(data["section"] == "quarantine") & (data["rows_rejected"].fillna(0) > 0)]
     lineage = data[data["section"] == "lineage"]
-    if quarantined.empty and lineage.empty:
+    panels = [name for name, rows in (("quarantine", quarantined), ("lineage", lineage)) if not rows.empty]
+    if not panels:
         return None
-    figure, (reasons, steps) = _figure(2)
-    labels = quarantined["subject"] + ": " + quarantined["detail"]
-    reasons.barh(labels, quarantined["rows_rejected"], color=PALETTE[3])
-    _whole_numbers(reasons.xaxis)
-    _title(reasons, "Rows quarantined by dataset and reason")
-    per_step = lineage.groupby("subject", sort=False)[["rows_in", "rows_out"]].sum()
-    positions = range(len(per_step))
-    steps.bar([p - 0.2 for p in positions], per_step["rows_in"], width=0.4, color=PALETTE[0], label="rows in")
-    steps.bar([p + 0.2 for p in positions], per_step["rows_out"], width=0.4, color=PALETTE[2], label="rows out")
-    steps.set_xticks(list(positions), per_step.index)
-    steps.legend(fontsize=8, frameon=False)
-    _title(steps, "Rows in and out per pipeline step")
+    figure, axes = _figure(len(panels))
+    panel = dict(zip(panels, axes, strict=True))
+    if "quarantine" in panel:
+        reasons = panel["quarantine"]
+        reasons.barh(quarantined["subject"] + ": " + quarantined["detail"], quarantined["rows_rejected"], color=PALETTE[3])
+        _whole_numbers(reasons.xaxis)
+        _title(reasons, "Rows quarantined by dataset and reason")
+    if "lineage" in panel:
+        steps = panel["lineage"]
+        per_step = lineage.groupby("subject", sort=False)[["rows_in", "rows_out"]].sum()
+        positions = range(len(per_step))
+        steps.bar([p - 0.2 for p in positions], per_step["rows_in"], width=0.4, color=PALETTE[0], label="rows in")
+        steps.bar([p + 0.2 for p in positions], per_step["rows_out"], width=0.4, color=PALETTE[2], label="rows out")
+        steps.set_xticks(list(positions), per_step.index)
+        steps.legend(fontsize=8, frameon=False)
+        _whole_numbers(steps.yaxis)
+        _title(steps, "Rows in and out per pipeline step")
     return figure
 
 

@@ -1,0 +1,285 @@
+"""The whole medallion pipeline on a tiny raw set in a temporary folder.
+
+The raw files are written here line by line, each with the outcome it must have (kept, or
+the quarantine reason); every expected count is derived from those hand-written tags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections import Counter
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from jobs.config import load_settings
+from jobs.errors import PlatformError
+from jobs.pipeline import run_pipeline
+from jobs.pipeline.bronze import run_bronze
+from jobs.raw_contract import RAW_COLUMNS
+
+pytestmark = pytest.mark.spark
+
+KEEP = None
+# Per raw file: header, then (line, expected outcome). accounts.csv has a column outside the contract.
+RAW = {
+    "customers": ("customer_id,name,email,location,customer_type,updated_at", [
+        ('C001,Ann Lee, Ann.Lee@Example.com ,"Paris, France",Individual,2024-01-01T00:00:00', KEEP),
+        ('C001,Ann Lee,ann.lee@example.com,"Lyon, France",Individual,2024-06-01T00:00:00', KEEP),
+        ('C001,Ann Lee,ann.lee@example.com,"Nice, France",Individual,2024-09-01T00:00:00', KEEP),
+        ('C002,Bob Stone,bob@example.com,"Berlin, Germany",Business,2024-02-01T00:00:00', KEEP),
+        ('C003,Cy Ray,not-an-email,"Rome, Italy",Individual,2024-03-01T00:00:00', "invalid_email"),
+        ('C002,Bob Stone,bob@example.com,"Berlin, Germany",Business,2024-02-01T00:00:00', "duplicate_row"),
+        ('C004,"Di ""Dot"" Fox",di@example.com,"Oslo, Norway",Individual,2024-04-01T00:00:00', KEEP),
+    ]),
+    "products": ("product_id,product_name,category,supplier,cost_price,list_price", [
+        ("P01,Laptop,Electronics,Acme,500.00,800.00", KEEP),
+        ("P02,Novel,Books,Paper Co,5.00,12.50", KEEP),
+        ("P03,Broken toy,Toys,Acme,-1.00,3.00", "negative_price"),
+    ]),
+    "accounts": ("account_id,account_type,balance,opened_date,branch", [
+        ("A01,Checking,100.50,2023-05-01,North", KEEP),
+        ("A02,Savings,2000.00,2023-06-01,South", KEEP),
+        ("A03,Credit,-50.00,2023-07-01,East", "missing_primary_holder"),
+        ("A04,Checking,10.00,2023-13-01,West", "invalid_date"),
+    ]),
+    "customer_accounts": ("customer_id,account_id,relationship_type", [
+        ("C001,A01,Primary", KEEP),
+        ("C002,A01,Secondary", KEEP),
+        ("C002,A02,Primary", KEEP),
+        ("C004,A03,Secondary", "unknown_account"),
+        ("C003,A02,Secondary", "unknown_customer"),
+        ("C004,A02,Owner", "invalid_relationship_type"),
+    ]),
+    "transactions": ("transaction_id,account_id,product_id,amount,quantity,transaction_ts,channel", [
+        ("T01,A01,P01,800.00,1,2025-01-30T10:00:00,online", KEEP),
+        ("T02,A01,P02,25.00,2,2025-02-01T09:30:00,Store", KEEP),
+        ("T03,A02,P02,12.50,1,2025-02-03T18:00:00,mobile", KEEP),
+        ("T04,A02,P01", "malformed_row"),
+        ("T05,A01,P02,12.50,1,2025-02-02T08:00:00,phone,extra", "malformed_row"),
+        ("T06,A03,P01,10.00,1,2025-02-02T08:00:00,online", "unknown_account"),
+        ("T07,A01,P03,3.00,1,2025-02-02T08:00:00,online", "unknown_product"),
+        ("T01,A01,P01,800.00,1,2025-01-30T10:00:00,online", "duplicate_row"),
+        ("T03,A02,P02,99.00,1,2025-02-03T18:00:00,mobile", "duplicate_transaction_id"),
+        ("T08,A02,P01,-5.00,1,2025-02-03T18:00:00,online", "negative_amount"),
+    ]),
+    "inventory": ("stock_id,product_id,warehouse,snapshot_date,quantity,reorder_point", [
+        ("S01,P01,Lyon,2025-01-28,10,5", KEEP),
+        ("S02,P02,Lyon,2025-01-28,0,3", KEEP),
+        ("S03,P01,Lyon,2025-02-04,-1,5", "negative_quantity"),
+    ]),
+}
+GOLD_TABLES = (
+    "dim_date", "dim_customer", "dim_product", "dim_account", "bridge_customer_account",
+    "fact_transaction", "fact_inventory", "fact_customer_behavior",
+)
+
+
+def write_raw_files(raw_dir: Path, raw=RAW) -> None:
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for dataset, (header, lines) in raw.items():
+        (raw_dir / f"{dataset}.csv").write_text("\n".join([header, *[line for line, _ in lines]]) + "\n")
+
+
+def read_parquet(folder: Path) -> list[dict]:
+    return pq.read_table(folder).to_pylist()
+
+
+def gold_snapshot(gold: Path) -> dict[str, list[tuple]]:
+    return {table: sorted(tuple(row.values()) for row in read_parquet(gold / table)) for table in GOLD_TABLES}
+
+
+def ddl_columns(ddl_file: Path) -> dict[str, list[tuple[str, str]]]:
+    """CREATE TABLE blocks of a DDL file as {table: [(column, TYPE)]}, parsed independently of the job."""
+    tables = {}
+    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", ddl_file.read_text(), re.S):
+        columns = re.findall(r"^\s+(\w+)\s+(DECIMAL\(\d+, \d+\)|[A-Z]+)", body, re.M)
+        tables[name] = [(column, sql_type) for column, sql_type in columns if column != "PRIMARY"]
+    return tables
+
+
+# How pyarrow shows the Parquet type Spark should write for each DDL type.
+ARROW_TYPE = {
+    "VARCHAR": "string", "INTEGER": "int32", "BIGINT": "int64", "DOUBLE": "double", "BOOLEAN": "bool",
+    "DATE": "date32[day]", "TIMESTAMP": "timestamp[us]",
+}
+
+
+def arrow_type(sql_type: str) -> str:
+    decimal = re.fullmatch(r"DECIMAL\((\d+), (\d+)\)", sql_type)
+    return f"decimal128({decimal.group(1)}, {decimal.group(2)})" if decimal else ARROW_TYPE[sql_type]
+
+
+SQL_DDL = Path(__file__).resolve().parents[2] / "sql" / "ddl"
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(spark, tmp_path_factory):
+    """Run the whole pipeline once on the tiny raw set; yield its settings, lineage and home."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RTDP_HOME", str(home))
+        settings = load_settings("local")
+        write_raw_files(Path(settings.layer_uri("raw")))
+        records = run_pipeline(settings, run_id="run-1")
+        yield settings, records
+
+
+def test_lineage_counts_every_row(pipeline_run):
+    settings, records = pipeline_run
+    by_target = {record.target: record for record in records}
+    for dataset, (_, lines) in RAW.items():
+        bronze = by_target[f"bronze.{dataset}"]
+        assert (bronze.source, bronze.rows_in, bronze.rows_out, bronze.rows_rejected) == (
+            f"raw.{dataset}", len(lines), len(lines), 0
+        )
+        silver = by_target[f"silver.{dataset}"]
+        kept = sum(1 for _, outcome in lines if outcome is KEEP)
+        assert (silver.source, silver.rows_in, silver.rows_out, silver.rows_rejected) == (
+            f"bronze.{dataset}", len(lines), kept, len(lines) - kept
+        )
+    fact = [record for record in records if record.target == "gold.fact_transaction"]
+    assert [(r.source, r.rows_in, r.rows_out) for r in fact] == [("silver.transactions", 3, 3)]
+
+    lineage_dir = Path(settings.layer_uri("gold")) / "pipeline_lineage"
+    written = read_parquet(lineage_dir)
+    assert sorted(tuple(row.values()) for row in written) == sorted(
+        (r.run_id, r.step, r.source, r.target, r.rows_in, r.rows_out, r.rows_rejected) for r in records
+    )
+    expected_columns = [name for name, _ in ddl_columns(SQL_DDL / "operations.sql")["pipeline_lineage"]]
+    assert pq.read_schema(next(lineage_dir.glob("*.parquet"))).names == expected_columns
+    assert {row["run_id"] for row in written} == {"run-1"}
+
+
+def test_quarantine_has_one_reason_per_rejected_row(pipeline_run):
+    settings, _ = pipeline_run
+    raw_dir = Path(settings.layer_uri("raw"))
+    for dataset, (_, lines) in RAW.items():
+        rows = read_parquet(Path(settings.layer_uri("quarantine")) / dataset)
+        assert Counter(row["reason"] for row in rows) == Counter(outcome for _, outcome in lines if outcome)
+        batch_id = hashlib.sha256((raw_dir / f"{dataset}.csv").read_bytes()).hexdigest()[:16]
+        assert {(row["dataset"], row["batch_id"], row["source_file"]) for row in rows} <= {
+            (dataset, batch_id, str(raw_dir / f"{dataset}.csv"))
+        }
+
+    transactions = read_parquet(Path(settings.layer_uri("quarantine")) / "transactions")
+    malformed = sorted(json.loads(row["record"])["_corrupt_record"] for row in transactions
+                       if row["reason"] == "malformed_row")
+    assert malformed == sorted(line for line, outcome in RAW["transactions"][1] if outcome == "malformed_row")
+    negative = [json.loads(row["record"]) for row in transactions if row["reason"] == "negative_amount"]
+    assert negative == [dict(zip(RAW_COLUMNS["transactions"], RAW["transactions"][1][-1][0].split(",")))]
+
+
+def test_bronze_keeps_raw_strings_and_metadata(pipeline_run):
+    settings, _ = pipeline_run
+    rows = read_parquet(Path(settings.layer_uri("bronze")) / "accounts")
+    schema = pq.read_table(Path(settings.layer_uri("bronze")) / "accounts").schema
+    assert schema.names == [*RAW_COLUMNS["accounts"], "_corrupt_record", "source_row", "source_file",
+                            "ingested_at", "batch_id"]
+    assert str(schema.field("ingested_at").type) == "timestamp[us]"
+    assert sorted((row["source_row"], row["account_id"], row["balance"]) for row in rows) == [
+        (1, "A01", "100.50"), (2, "A02", "2000.00"), (3, "A03", "-50.00"), (4, "A04", "10.00"),
+    ]
+
+
+def test_gold_parquet_schemas_match_the_ddl(pipeline_run):
+    settings, _ = pipeline_run
+    star_schema = ddl_columns(SQL_DDL / "star_schema.sql")
+    assert sorted(star_schema) == sorted(GOLD_TABLES)
+    for table, columns in star_schema.items():
+        files = list((Path(settings.layer_uri("gold")) / table).glob("*.parquet"))
+        assert len(files) == 1, table
+        schema = pq.read_schema(files[0])
+        assert [(field.name, str(field.type)) for field in schema] == [
+            (name, arrow_type(sql_type)) for name, sql_type in columns
+        ], table
+
+
+def test_gold_content(pipeline_run):
+    settings, _ = pipeline_run
+    gold = Path(settings.layer_uri("gold"))
+
+    customers = read_parquet(gold / "dim_customer")
+    assert [(c["customer_key"], c["customer_id"], c["location"], c["is_current"]) for c in customers] == [
+        (1, "C001", "Paris, France", False), (2, "C001", "Lyon, France", False), (3, "C001", "Nice, France", True),
+        (4, "C002", "Berlin, Germany", True), (5, "C004", "Oslo, Norway", True),
+    ]
+    assert customers[0]["email"] == "ann.lee@example.com"
+    assert customers[4]["name"] == 'Di "Dot" Fox'
+    assert [c["valid_to"] for c in customers[:3]] == [datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(9999, 12, 31)]
+
+    assert read_parquet(gold / "bridge_customer_account") == [
+        {"customer_id": "C001", "account_id": "A01", "relationship_type": "Primary"},
+        {"customer_id": "C002", "account_id": "A01", "relationship_type": "Secondary"},
+        {"customer_id": "C002", "account_id": "A02", "relationship_type": "Primary"},
+    ]
+    facts = read_parquet(gold / "fact_transaction")
+    assert [(f["transaction_id"], f["date_key"], f["amount"], f["channel"]) for f in facts] == [
+        ("T01", 20250130, Decimal("800.00"), "online"), ("T02", 20250201, Decimal("25.00"), "store"),
+        ("T03", 20250203, Decimal("12.50"), "mobile"),
+    ]
+    days = read_parquet(gold / "dim_date")
+    assert [d["full_date"] for d in days] == [date(2025, 1, day) for day in range(28, 32)] + [
+        date(2025, 2, day) for day in range(1, 4)
+    ]
+    behavior = {b["customer_id"]: (b["recency_days"], b["frequency"], b["monetary"], b["distinct_categories"])
+                for b in read_parquet(gold / "fact_customer_behavior")}
+    assert behavior == {
+        "C001": (2, 2, Decimal("825.00"), 2), "C002": (0, 3, Decimal("837.50"), 2), "C004": (4, 0, Decimal("0.00"), 0),
+    }
+
+
+def test_rerun_gives_identical_gold_and_batch_ids(pipeline_run, caplog):
+    settings, _ = pipeline_run
+    gold = Path(settings.layer_uri("gold"))
+    bronze = Path(settings.layer_uri("bronze"))
+    before = gold_snapshot(gold)
+    batches_before = {row["batch_id"] for row in read_parquet(bronze / "transactions")}
+
+    with caplog.at_level(logging.WARNING, logger="jobs.pipeline.bronze"):
+        records = run_pipeline(settings, run_id="run-2")
+
+    assert gold_snapshot(gold) == before
+    assert {row["batch_id"] for row in read_parquet(bronze / "transactions")} == batches_before
+    assert {record.run_id for record in records} == {"run-2"}
+    assert any("accounts.csv" in message and "branch" in message for message in caplog.messages)
+
+
+def test_missing_column_is_one_line_error(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv("RTDP_HOME", str(tmp_path))
+    settings = load_settings("local")
+    header, lines = RAW["transactions"]
+    broken = dict(RAW, transactions=(header.replace(",amount", ""), lines))
+    write_raw_files(Path(settings.layer_uri("raw")), broken)
+
+    with pytest.raises(PlatformError) as error:
+        run_bronze(settings, spark, "run-x")
+
+    assert str(error.value) == "transactions.csv is missing column(s): amount"
+    assert not Path(settings.layer_uri("bronze")).exists()
+
+
+def test_missing_raw_file_is_one_line_error(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv("RTDP_HOME", str(tmp_path))
+    settings = load_settings("local")
+    write_raw_files(Path(settings.layer_uri("raw")), {k: v for k, v in RAW.items() if k != "inventory"})
+
+    with pytest.raises(PlatformError) as error:
+        run_pipeline(settings, steps=("bronze",), run_id="run-x")
+
+    message = str(error.value)
+    assert message.startswith("inventory.csv not found in ") and "\n" not in message
+
+
+def test_silver_without_bronze_is_one_line_error(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv("RTDP_HOME", str(tmp_path))
+    settings = load_settings("local")
+
+    with pytest.raises(PlatformError, match=r"^bronze dataset customers not found at .*: run `rtdp bronze` first$"):
+        run_pipeline(settings, steps=("silver",), run_id="run-x")
