@@ -128,6 +128,6 @@ def run_bronze(settings: Settings, spark: SparkSession, run_id: str) -> list[Lin
     for raw in raw_files:
         target = lake.dataset_uri(settings, "bronze", raw.dataset)
         lake.write(read_raw(spark, raw, ingested_at), target)
-        rows = lake.count(spark, target)
+        rows = lake.count(settings, target)
         records.append(LineageRecord(run_id, "bronze", f"raw.{raw.dataset}", f"bronze.{raw.dataset}", rows, rows, 0))
     return records

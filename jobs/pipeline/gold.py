@@ -46,12 +46,12 @@ def run_gold(settings: Settings, spark: SparkSession, run_id: str) -> list[Linea
     """Build every gold table from silver into `<gold>/<table>/`; one lineage record per
     (silver dataset, gold table) edge."""
     silver = {dataset: lake.read_dataset(settings, spark, "silver", dataset) for dataset in RAW_COLUMNS}
-    silver_rows = {dataset: frame.count() for dataset, frame in silver.items()}
+    silver_rows = {dataset: lake.count(settings, lake.dataset_uri(settings, "silver", dataset)) for dataset in silver}
     records = []
     for table, (frame, sources) in gold_tables(silver).items():
         target = lake.dataset_uri(settings, "gold", table)
         lake.write_sorted(frame, target, ddl.table(table).primary_key)
-        rows = lake.count(spark, target)
+        rows = lake.count(settings, target)
         records += [
             LineageRecord(run_id, "gold", f"silver.{source}", f"gold.{table}", silver_rows[source], rows, 0)
             for source in sources

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pyarrow.dataset import dataset
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs import storage
@@ -39,6 +40,7 @@ def write_sorted(frame: DataFrame, uri: str, keys: Sequence[str]) -> None:
     write(frame.repartition(1).sortWithinPartitions(*keys) if keys else frame.coalesce(1), uri)
 
 
-def count(spark: SparkSession, uri: str) -> int:
-    """Rows of the Parquet dataset at `uri`, as written (read back, not trusted from the plan)."""
-    return spark.read.parquet(storage.spark_path(uri)).count()
+def count(settings: Settings, uri: str) -> int:
+    """Rows of the Parquet dataset at `uri` as written, from the file footers (no Spark job)."""
+    filesystem, path = storage.filesystem(settings, uri)
+    return dataset(path, filesystem=filesystem, format="parquet").count_rows()

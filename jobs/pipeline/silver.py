@@ -27,8 +27,8 @@ from jobs.raw_contract import RAW_COLUMNS
 class _SilverWriter:
     """Writes validated datasets and keeps their lineage records."""
 
-    def __init__(self, settings: Settings, spark: SparkSession, run_id: str, bronze: dict[str, DataFrame]) -> None:
-        self.settings, self.spark, self.run_id, self.bronze = settings, spark, run_id, bronze
+    def __init__(self, settings: Settings, spark: SparkSession, run_id: str) -> None:
+        self.settings, self.spark, self.run_id = settings, spark, run_id
         self.records: list[LineageRecord] = []
 
     def publish(self, dataset: str, validated: Validated) -> DataFrame:
@@ -37,11 +37,13 @@ class _SilverWriter:
         quarantine_uri = lake.dataset_uri(self.settings, "quarantine", dataset)
         lake.write(validated.silver, silver_uri)
         lake.write(validated.rejects, quarantine_uri)
+        # The checked rows were cached for these two writes; later datasets read silver instead.
+        self.spark.catalog.clearCache()
         self.records.append(LineageRecord(
             self.run_id, "silver", f"bronze.{dataset}", f"silver.{dataset}",
-            rows_in=self.bronze[dataset].count(),
-            rows_out=lake.count(self.spark, silver_uri),
-            rows_rejected=lake.count(self.spark, quarantine_uri),
+            rows_in=lake.count(self.settings, lake.dataset_uri(self.settings, "bronze", dataset)),
+            rows_out=lake.count(self.settings, silver_uri),
+            rows_rejected=lake.count(self.settings, quarantine_uri),
         ))
         return lake.read_dataset(self.settings, self.spark, "silver", dataset)
 
@@ -50,7 +52,7 @@ def run_silver(settings: Settings, spark: SparkSession, run_id: str) -> list[Lin
     """Validate all bronze datasets into silver and quarantine; one lineage record per dataset,
     with rows_in == rows_out + rows_rejected."""
     bronze = {dataset: lake.read_dataset(settings, spark, "bronze", dataset) for dataset in RAW_COLUMNS}
-    writer = _SilverWriter(settings, spark, run_id, bronze)
+    writer = _SilverWriter(settings, spark, run_id)
     customers = writer.publish("customers", validate_customers(bronze["customers"]))
     products = writer.publish("products", validate_products(bronze["products"]))
     accounts, holders = validate_accounts(bronze["accounts"], bronze["customer_accounts"], customers)

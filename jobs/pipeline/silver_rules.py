@@ -118,7 +118,8 @@ def _flag(checked: DataFrame, rules: Sequence[tuple[str, Column]]) -> DataFrame:
 
 def _flag_unknown(checked: DataFrame, column: str, known: DataFrame, known_column: str, reason: str) -> DataFrame:
     """Reject passing rows whose `column` is not among the values of `known[known_column]`."""
-    keys = known.select(F.col(known_column).alias(_KNOWN_KEY)).distinct()
+    # Reference data (customers, accounts, products) is small next to the rows checked.
+    keys = F.broadcast(known.select(F.col(known_column).alias(_KNOWN_KEY)).distinct())
     matched = checked.join(keys, F.col(column) == F.col(_KNOWN_KEY), "left")
     return _flag(matched, [(reason, F.col(_KNOWN_KEY).isNull())]).drop(_KNOWN_KEY)
 
@@ -141,6 +142,9 @@ def _flag_duplicates(checked: DataFrame, dataset: str, keys: Sequence[tuple[Sequ
 
 
 def _split(checked: DataFrame, dataset: str) -> Validated:
+    # Marked for caching (lazily) so that writing silver and quarantine runs the checks once;
+    # the caller clears the cache when both are written.
+    checked = checked.persist()
     passing = F.col(_REASON).isNull()
     silver = checked.filter(passing).select(*RAW_COLUMNS[dataset], *TRACE_COLUMNS)
     rejects = checked.filter(~passing).select(

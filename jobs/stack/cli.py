@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +27,15 @@ def _fail(error: PlatformError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _short_path(path: str | None) -> str:
+    if path is None:
+        return "-"
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def _memory(rss_bytes: int | None) -> str:
     return f"{rss_bytes / 2**20:,.0f} MiB" if rss_bytes is not None else "-"
 
@@ -37,7 +47,7 @@ def print_statuses(title: str, statuses: list[ServiceStatus]) -> None:
         table.add_column(column, justify="right" if column in ("pid", "port", "memory") else "left")
     for status in statuses:
         table.add_row(status.name, status.state, str(status.pid or "-"), str(status.port), _memory(status.rss_bytes),
-                      status.log_file or "-")
+                      _short_path(status.log_file))
     console.print(table)
 
 

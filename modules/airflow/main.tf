@@ -127,9 +127,25 @@ resource "aws_mwaa_environment" "this" {
   }
 
   logging_configuration {
+    dag_processing_logs {
+      enabled   = true
+      log_level = "WARNING"
+    }
+    scheduler_logs {
+      enabled   = true
+      log_level = "WARNING"
+    }
     task_logs {
       enabled   = true
       log_level = "INFO"
+    }
+    webserver_logs {
+      enabled   = true
+      log_level = "WARNING"
+    }
+    worker_logs {
+      enabled   = true
+      log_level = "WARNING"
     }
   }
 

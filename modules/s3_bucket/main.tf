@@ -1,6 +1,10 @@
 # One private, versioned, encrypted bucket: the building block of every bucket of the platform.
 
 resource "aws_s3_bucket" "this" {
+  # Security scan rules not applied, and why:
+  #checkov:skip=CKV_AWS_18:Server access logs need a separate log bucket per environment; audit of data access belongs to account-level CloudTrail data events.
+  #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; every layer can be rebuilt from raw, and the state bucket is versioned.
+  #checkov:skip=CKV2_AWS_62:No component reacts to bucket events: jobs are scheduled by Airflow, not triggered by S3 notifications.
   bucket        = var.bucket_name
   force_destroy = var.force_destroy
   tags          = var.tags

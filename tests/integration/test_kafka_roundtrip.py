@@ -57,17 +57,19 @@ def test_events_come_back_exactly_once_and_in_key_order(local_stack):
     assert consume_events(bootstrap, topic, group_id=f"{topic}-group") == []
 
 
-def test_nothing_acknowledged_is_lost_across_a_broker_restart(local_stack):
-    bootstrap = local_stack.kafka.bootstrap_servers
+def test_nothing_acknowledged_is_lost_across_a_broker_restart(isolated_stack):
+    # A private broker: restarting it cannot disturb anyone using the shared one.
+    [first] = stack_up(isolated_stack, only=["kafka"])
+    bootstrap = isolated_stack.kafka.bootstrap_servers
     topic = _fresh_topic(bootstrap)
     before = [Event(key=f"K{index % 5}", value={"event_id": f"before-{index}"}) for index in range(300)]
     after = [Event(key=f"K{index % 5}", value={"event_id": f"after-{index}"}) for index in range(300)]
 
     assert len(produce_events(bootstrap, topic, before)) == len(before)
-    [stopped] = stack_down(local_stack, only=["kafka"])
-    [restarted] = stack_up(local_stack, only=["kafka"])
-    assert stopped.state == "stopped" and restarted.state == "started"
-    assert restarted.pid != stopped.pid
+    [stopped] = stack_down(isolated_stack, only=["kafka"])
+    [restarted] = stack_up(isolated_stack, only=["kafka"])
+    assert (first.state, stopped.state, restarted.state) == ("started", "stopped", "started")
+    assert stopped.pid == first.pid and restarted.pid != first.pid
     assert len(produce_events(bootstrap, topic, after)) == len(after)
 
     consumed = consume_events(bootstrap, topic, group_id=f"{topic}-group")
