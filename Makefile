@@ -10,7 +10,13 @@ ENV ?= local
 SCALE ?= 100000
 SEED ?= 42
 
-.PHONY: help install demo test test-fast bench wheel up down status clean
+# The local AWS emulator accepts any key; real AWS (ENV=prod) uses your own credentials.
+ifneq ($(ENV),prod)
+export AWS_ACCESS_KEY_ID ?= test
+export AWS_SECRET_ACCESS_KEY ?= test
+endif
+
+.PHONY: help install demo test test-fast bench wheel up down status pipeline clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,13 +48,16 @@ wheel: install ## Build the versioned wheel, the deployable artefact of the jobs
 	@ls dist/*.whl
 
 up: install ## Start the local stack: Kafka (KRaft) on 127.0.0.1:9092, AWS emulator on 127.0.0.1:4566
-	$(RTDP) stack up
+	$(RTDP) stack up --env dev
 
 down: install ## Stop what `make up` started
-	$(RTDP) stack down
+	$(RTDP) stack down --env dev
 
 status: install ## Show the local stack's services
-	$(RTDP) stack status
+	$(RTDP) stack status --env dev
+
+pipeline: install ## Run the batch pipeline in ENV (e.g. `make pipeline ENV=dev` on the local stack)
+	$(RTDP) run --env $(ENV) --scale $(SCALE) --seed $(SEED)
 
 clean: ## Remove generated data and build outputs (keeps .venv and the tools cache)
 	rm -rf data dist build spark-warehouse

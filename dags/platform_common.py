@@ -34,10 +34,10 @@ def alert_on_failure(context: dict[str, Any]) -> None:
     """
     task_instance = context["task_instance"]
     alerts.error(
-        "ALERT: task %s of DAG %s failed for logical date %s after %s tries: %s",
+        "ALERT: task %s of DAG %s failed in run %s after %s tries: %s",
         task_instance.task_id,
         task_instance.dag_id,
-        context.get("ds"),
+        context["run_id"],
         task_instance.try_number,
         context.get("exception"),
     )

@@ -20,8 +20,10 @@ from rich.table import Table
 
 from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
+from jobs.stack.cli import app as stack_app
 
 app = typer.Typer(help="Real-Time Data Engineering Learning Platform.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack (Kafka, AWS emulator).")
 console = Console()
 err_console = Console(stderr=True)
 

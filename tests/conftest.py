@@ -18,7 +18,10 @@ def local_settings(tmp_path, monkeypatch) -> Settings:
 def spark():
     """One local Spark session for the whole test run (starting one takes seconds)."""
     from jobs.spark import spark_session
+    from jobs.stack.spark_jars import ensure_spark_jars
 
+    # Jars join the class path only when the JVM starts: fetch them before the one session does.
+    ensure_spark_jars(load_settings("dev"))
     settings = load_settings("local").model_copy(deep=True)
     settings.spark.driver_memory = "1g"
     settings.spark.shuffle_partitions = 2

@@ -61,11 +61,3 @@ module "platform" {
   mwaa_subnet_ids                    = var.mwaa_subnet_ids
   mwaa_security_group_ids            = var.mwaa_security_group_ids
 }
-
-# MWAA exists only on real AWS; asking for it against the emulator is a configuration mistake.
-check "mwaa_needs_real_aws" {
-  assert {
-    condition     = !(var.enable_mwaa && local.emulated)
-    error_message = "enable_mwaa is true but aws_endpoint_url points at an emulator: MWAA exists only on real AWS."
-  }
-}

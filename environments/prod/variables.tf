@@ -135,6 +135,11 @@ variable "enable_mwaa" {
   description = "Create a managed Airflow environment (MWAA); refused against an emulator."
   type        = bool
   default     = false
+
+  validation {
+    condition     = !(var.enable_mwaa && var.aws_endpoint_url != null)
+    error_message = "enable_mwaa is true but aws_endpoint_url points at an emulator: MWAA exists only on real AWS."
+  }
 }
 
 variable "mwaa_airflow_version" {

@@ -33,8 +33,9 @@ export CGO_ENABLED=0
 # The fork's go.mod is not in the public checksum database; its content is checked against
 # AWS_MODULE_SUM instead.
 export GONOSUMDB="github.com/upbound/terraform-provider-aws"
-# Slow builds should not starve the machine: one package at a time, low priority.
-BUILD=(nice -n 10 go build -p 1 -trimpath -buildvcs=false)
+# Slow builds should not starve the machine: low priority, one package at a time unless
+# RTDP_BUILD_JOBS allows more.
+BUILD=(nice -n 10 go build -p "${RTDP_BUILD_JOBS:-1}" -trimpath -buildvcs=false)
 
 die() { echo "error: $*" >&2; exit 1; }
 

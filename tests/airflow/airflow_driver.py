@@ -6,7 +6,7 @@ holds, how a run ended); the tests make the assertions.
 
     airflow_driver.py inspect-dags OUT.json
     airflow_driver.py init-db
-    airflow_driver.py test-dag DAG_ID LOGICAL_DATE|none VARIABLES.json OUT.json
+    airflow_driver.py test-dag DAG_ID LOGICAL_DATE|none VARIABLES.json CONF_JSON OUT.json
 
 The caller sets AIRFLOW_HOME, AIRFLOW__CORE__DAGS_FOLDER and the platform's RTDP_* variables.
 """
@@ -71,14 +71,14 @@ def init_db() -> None:
     initdb()
 
 
-def test_dag(dag_id: str, logical_date: str, variables_file: str, out: Path) -> None:
+def test_dag(dag_id: str, logical_date: str, variables_file: str, conf: str, out: Path) -> None:
     import pendulum
     from airflow.models.dagrun import DagRun
 
     dag = _dag_bag().get_dag(dag_id)
     date = None if logical_date == "none" else pendulum.parse(logical_date)
     started = time.monotonic()
-    run = dag.test(logical_date=date, variable_file_path=variables_file)
+    run = dag.test(logical_date=date, variable_file_path=variables_file, run_conf=json.loads(conf))
     elapsed = time.monotonic() - started
     task_states = {ti.task_id: str(ti.state) for ti in DagRun.fetch_task_instances(dag_id=dag_id, run_id=run.run_id)}
     out.write_text(
@@ -93,7 +93,7 @@ def main(argv: list[str]) -> None:
     elif command == "init-db":
         init_db()
     elif command == "test-dag":
-        test_dag(args[0], args[1], args[2], Path(args[3]))
+        test_dag(args[0], args[1], args[2], args[3], Path(args[4]))
     else:
         raise SystemExit(f"unknown command {command}")
 

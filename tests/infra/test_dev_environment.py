@@ -225,7 +225,7 @@ def test_topics_exist_with_the_dev_partitions_and_configs(dev_stack):
         assert configs[name]["min.insync.replicas"].value == str(TFVARS["kafka_min_insync_replicas"]), name
 
 
-def test_a_non_loopback_endpoint_is_refused_before_any_call(dev_stack):
+def test_non_loopback_endpoint_and_mwaa_on_the_emulator_are_refused(dev_stack):
     # The emulator stays the backend; only the provider endpoint variable points elsewhere.
     outside = Tofu(workdir=dev_stack.dev.workdir, data_dir=dev_stack.dev.data_dir,
                    variables={**dev_stack.dev.variables, "aws_endpoint_url": "http://10.20.30.40:4566"},
@@ -233,6 +233,11 @@ def test_a_non_loopback_endpoint_is_refused_before_any_call(dev_stack):
     result = outside.run("plan", "-no-color", "-lock=false", check=False)
     assert result.returncode != 0
     assert "must be a loopback address" in result.stderr
+    mwaa = Tofu(workdir=dev_stack.dev.workdir, data_dir=dev_stack.dev.data_dir,
+                variables={**dev_stack.dev.variables, "enable_mwaa": "true"}, endpoint_url=dev_stack.endpoint)
+    result = mwaa.run("plan", "-no-color", "-lock=false", check=False)
+    assert result.returncode != 0
+    assert "MWAA exists only on real AWS" in result.stderr
     with pytest.raises(ValueError, match="not a loopback address"):
         Tofu(workdir=DEV, data_dir=dev_stack.dev.data_dir, endpoint_url="http://192.0.2.1:4566").apply()
 
@@ -241,6 +246,22 @@ def test_second_plan_shows_no_changes(dev_stack):
     result = dev_stack.dev.run("plan", "-no-color", "-detailed-exitcode", check=False)
     dev_stack.timings["no_change_plan"] = result.seconds
     assert result.returncode == 0, f"plan after apply is not empty:\n{result.stdout[-6000:]}\n{result.stderr}"
+
+
+def test_a_held_state_lock_blocks_a_second_writer(dev_stack):
+    backend = dict(re.findall(r'^(\w+)\s*=\s*"([^"]+)"', (DEV / "backend.hcl").read_text(), re.M))
+    lock_key = backend["key"] + ".tflock"
+    # What another run's lock object looks like while it applies.
+    holder = {"ID": "held-by-test", "Operation": "OperationTypeApply", "Who": "someone@elsewhere", "Version": "1.10.10",
+              "Created": "2026-01-01T00:00:00Z", "Path": f"{backend['bucket']}/{backend['key']}"}
+    dev_stack.s3.put_object(Bucket=backend["bucket"], Key=lock_key, Body=json.dumps(holder).encode())
+    try:
+        blocked = dev_stack.dev.run("plan", "-no-color", "-lock-timeout=1s", check=False)
+    finally:
+        dev_stack.s3.delete_object(Bucket=backend["bucket"], Key=lock_key)
+    assert blocked.returncode != 0
+    assert "Error acquiring the state lock" in blocked.stderr and "held-by-test" in blocked.stderr
+    assert dev_stack.dev.run("plan", "-no-color", "-detailed-exitcode", check=False).returncode == 0
 
 
 def test_destroy_removes_buckets_roles_and_topics(dev_stack):

@@ -25,7 +25,6 @@ def emulator_environment():
         for name, value in EMULATOR_CREDENTIALS.items():
             patch.setenv(name, value)
         patch.setenv("RTDP_HOME", str(PROJECT_ROOT))
-        patch.delenv("RTDP_STATE_DIR", raising=False)
         yield
 
 

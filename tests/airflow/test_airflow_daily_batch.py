@@ -1,0 +1,166 @@
+"""The daily batch DAG, run for real with `dag.test()` on the local environment.
+
+Raw data is generated at a small scale into a temporary platform home; the DAG runs
+bronze -> silver -> gold -> warehouse -> reports through Airflow; the expected figures are
+computed here from the raw CSV and the generator's truth file with plain pandas. Then the
+data-quality DAG runs (once failing on purpose, once passing), and the daily DAG runs again for
+the same logical date, which must rewrite, not append.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from jobs.config import Settings, load_settings
+from jobs.generator import generate_raw
+from jobs.resources import sql_dir
+
+pytestmark = pytest.mark.integration
+
+SCALE = 3_000
+SEED = 11
+LOGICAL_DATE = "2026-11-20T02:00:00+00:00"
+DAILY_TASKS = {"bronze", "silver", "gold", "warehouse", "reports"}
+# Defects whose row is a second copy of a valid transaction: the first copy stays valid.
+DUPLICATE_DEFECTS = {"exact_duplicate", "duplicate_transaction_id"}
+
+
+@pytest.fixture(scope="module")
+def settings(airflow) -> Settings:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RTDP_HOME", str(airflow.platform_home))
+        settings = load_settings("local")
+    generate_raw(settings, transactions=SCALE, seed=SEED)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def first_run(airflow, settings):
+    run = airflow.test_dag("platform_daily_batch", LOGICAL_DATE)
+    print(f"platform_daily_batch, {SCALE} transactions: one full dag.test() run took {run.seconds:.0f} s")
+    return run, _snapshot(settings)
+
+
+@pytest.fixture(scope="module")
+def failing_quality_run(airflow, first_run):
+    return airflow.test_dag("platform_data_quality", None, conf={"max_quarantine_ratio": 0.0})
+
+
+@pytest.fixture(scope="module")
+def quality_run(airflow, failing_quality_run):
+    return airflow.test_dag("platform_data_quality", None)
+
+
+@pytest.fixture(scope="module")
+def rerun(airflow, settings, quality_run):
+    run = airflow.test_dag("platform_daily_batch", LOGICAL_DATE)
+    return run, _snapshot(settings)
+
+
+def _warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def _snapshot(settings: Settings) -> dict:
+    """Row count of every warehouse table, the transaction ids, and the gold files written."""
+    with _warehouse(settings) as connection:
+        tables = [name for (name,) in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables}
+        ids = [row[0] for row in connection.execute("SELECT transaction_id FROM fact_transaction").fetchall()]
+        lineage_runs = {row[0] for row in connection.execute("SELECT DISTINCT run_id FROM pipeline_lineage").fetchall()}
+    gold = Path(settings.layer_uri("gold"))
+    files = {folder.name: len(list(folder.glob("*.parquet"))) for folder in gold.iterdir() if folder.is_dir()}
+    return {"counts": counts, "transaction_ids": ids, "lineage_runs": lineage_runs, "gold_files": files}
+
+
+def _expected_transactions(settings: Settings) -> pd.DataFrame:
+    """Valid raw transactions: drop rows the truth file names as defective, keep the first copy of an id."""
+    raw = pd.read_csv(Path(settings.layer_uri("raw")) / "transactions.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(Path(settings.layer_uri("truth")) / "dirty_rows.csv", dtype=str)
+    dirty = truth[truth["dataset"] == "transactions"]
+    rejected_ids = set(dirty.loc[~dirty["defect"].isin(DUPLICATE_DEFECTS), "row_key"])
+    valid = raw[~raw["transaction_id"].isin(rejected_ids)].drop_duplicates("transaction_id", keep="first")
+    assert len(valid) == len(raw) - len(dirty), "every defective row is exactly one raw row"
+    return valid
+
+
+def _ddl_columns(table: str) -> list[str]:
+    ddl = (sql_dir() / "ddl" / "operations.sql").read_text()
+    body = re.search(rf"CREATE TABLE IF NOT EXISTS {table} \((.*?)\n\);", ddl, re.DOTALL).group(1)
+    return [line.split()[0] for line in body.strip().splitlines()]
+
+
+def test_daily_batch_runs_every_task_successfully(first_run):
+    run, _ = first_run
+    assert run.state == "success", run.log[-3000:]
+    assert run.tasks == {task: "success" for task in DAILY_TASKS}
+
+
+def test_warehouse_holds_exactly_the_valid_raw_transactions(first_run, settings):
+    _, snapshot = first_run
+    expected = _expected_transactions(settings)
+    assert snapshot["counts"]["fact_transaction"] == len(expected)
+    assert sorted(snapshot["transaction_ids"]) == sorted(expected["transaction_id"])
+
+
+def test_the_reports_answer_from_the_warehouse(first_run, settings):
+    expected = _expected_transactions(settings)
+    report_files = {path.stem for path in (sql_dir() / "reports").glob("*.sql")}
+    assert {path.stem for path in settings.reports_dir.glob("*.csv")} == report_files
+    assert (settings.reports_dir / "report.html").is_file()
+
+    revenue = pd.read_csv(settings.reports_dir / "01_revenue_trends.csv", dtype={"revenue": str})
+    months = revenue[revenue["grain"] == "month"]
+    assert months["transactions"].sum() == len(expected)
+    assert sum(Decimal(value) for value in months["revenue"]) == sum(Decimal(value) for value in expected["amount"])
+
+
+def test_a_failed_quality_check_fails_the_run_at_once_and_alerts(failing_quality_run, settings):
+    run = failing_quality_run
+    assert run.state == "failed"
+    assert run.tasks == {"check_warehouse": "failed"}
+    # No retry: the first try is the last, and the alert names the task and the run.
+    assert f"ALERT: task check_warehouse of DAG platform_data_quality failed in run {run.run_id} after 1 tries" in run.log
+
+    truth = pd.read_csv(Path(settings.layer_uri("truth")) / "dirty_rows.csv", dtype=str)
+    results = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").to_pandas()
+    failed_ratios = results[~results["success"] & results["expectation"].str.startswith("quarantined share")]
+    assert set(failed_ratios["dataset"]) == set(truth["dataset"])  # every dataset with a defect has quarantined rows
+
+
+def test_the_quality_run_passes_and_writes_dq_results(quality_run, first_run, settings):
+    assert quality_run.state == "success", quality_run.log[-3000:]
+    _, snapshot = first_run
+    results = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results")
+    assert results.column_names == _ddl_columns("dq_results")
+    rows = results.to_pandas()
+    assert rows["success"].all()
+    assert set(rows["run_id"]) == {quality_run.run_id}
+    row_counts = rows[rows["expectation"] == "row_count > 0"].set_index("dataset")["observed"]
+    assert row_counts["fact_transaction"] == f"{snapshot['counts']['fact_transaction']} rows"
+    assert len(row_counts) == len(re.findall(r"CREATE TABLE IF NOT EXISTS", (sql_dir() / "ddl" / "star_schema.sql").read_text()))
+
+
+def test_rerunning_the_same_logical_date_rewrites_without_duplicates(rerun, first_run, quality_run, settings):
+    run, after = rerun
+    _, before = first_run
+    assert run.state == "success", run.log[-3000:]
+    assert run.run_id != first_run[0].run_id
+
+    assert len(after["transaction_ids"]) == len(set(after["transaction_ids"]))
+    assert sorted(after["transaction_ids"]) == sorted(before["transaction_ids"])
+    assert after["gold_files"] | {"dq_results": 0} == before["gold_files"] | {"dq_results": 0}
+    unchanged = {table: count for table, count in after["counts"].items() if table not in ("dq_results",)}
+    assert unchanged == {table: count for table, count in before["counts"].items() if table != "dq_results"}
+
+    # The rebuilt warehouse picked up the quality results, and the lineage names the new run.
+    quality_rows = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").num_rows
+    assert after["counts"]["dq_results"] == quality_rows
+    assert after["lineage_runs"] == {run.run_id}
