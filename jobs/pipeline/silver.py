@@ -31,21 +31,22 @@ class _SilverWriter:
         self.settings, self.spark, self.run_id = settings, spark, run_id
         self.records: list[LineageRecord] = []
 
-    def publish(self, dataset: str, validated: Validated) -> DataFrame:
-        """Write silver and quarantine rows of `dataset`; return silver as written."""
-        silver_uri = lake.dataset_uri(self.settings, "silver", dataset)
-        quarantine_uri = lake.dataset_uri(self.settings, "quarantine", dataset)
-        lake.write(validated.silver, silver_uri)
-        lake.write(validated.rejects, quarantine_uri)
-        # The checked rows were cached for these two writes; later datasets read silver instead.
+    def publish(self, **validated: Validated) -> list[DataFrame]:
+        """Write silver and quarantine rows of each dataset given; return silver as written."""
+        for dataset, outcome in validated.items():
+            silver_uri = lake.dataset_uri(self.settings, "silver", dataset)
+            quarantine_uri = lake.dataset_uri(self.settings, "quarantine", dataset)
+            lake.write(outcome.silver, silver_uri)
+            lake.write(outcome.rejects, quarantine_uri)
+            self.records.append(LineageRecord(
+                self.run_id, "silver", f"bronze.{dataset}", f"silver.{dataset}",
+                rows_in=lake.count(self.settings, lake.dataset_uri(self.settings, "bronze", dataset)),
+                rows_out=lake.count(self.settings, silver_uri),
+                rows_rejected=lake.count(self.settings, quarantine_uri),
+            ))
+        # The checked rows were cached for these writes; later datasets read silver instead.
         self.spark.catalog.clearCache()
-        self.records.append(LineageRecord(
-            self.run_id, "silver", f"bronze.{dataset}", f"silver.{dataset}",
-            rows_in=lake.count(self.settings, lake.dataset_uri(self.settings, "bronze", dataset)),
-            rows_out=lake.count(self.settings, silver_uri),
-            rows_rejected=lake.count(self.settings, quarantine_uri),
-        ))
-        return lake.read_dataset(self.settings, self.spark, "silver", dataset)
+        return [lake.read_dataset(self.settings, self.spark, "silver", dataset) for dataset in validated]
 
 
 def run_silver(settings: Settings, spark: SparkSession, run_id: str) -> list[LineageRecord]:
@@ -53,11 +54,13 @@ def run_silver(settings: Settings, spark: SparkSession, run_id: str) -> list[Lin
     with rows_in == rows_out + rows_rejected."""
     bronze = {dataset: lake.read_dataset(settings, spark, "bronze", dataset) for dataset in RAW_COLUMNS}
     writer = _SilverWriter(settings, spark, run_id)
-    customers = writer.publish("customers", validate_customers(bronze["customers"]))
-    products = writer.publish("products", validate_products(bronze["products"]))
+    customers, products = writer.publish(
+        customers=validate_customers(bronze["customers"]), products=validate_products(bronze["products"])
+    )
     accounts, holders = validate_accounts(bronze["accounts"], bronze["customer_accounts"], customers)
-    accounts = writer.publish("accounts", accounts)
-    writer.publish("customer_accounts", holders)
-    writer.publish("transactions", validate_transactions(bronze["transactions"], accounts, products))
-    writer.publish("inventory", validate_inventory(bronze["inventory"], products))
+    accounts, _ = writer.publish(accounts=accounts, customer_accounts=holders)
+    writer.publish(
+        transactions=validate_transactions(bronze["transactions"], accounts, products),
+        inventory=validate_inventory(bronze["inventory"], products),
+    )
     return writer.records

@@ -41,6 +41,9 @@ TRACE_COLUMNS = ("source_file", "batch_id")
 _REASON = "_reason"
 _RECORD = "_record"
 _KNOWN_KEY = "_known_key"
+_PENDING = "_pending"
+_RANK_IN_KEY = "_rank_in_key"
+_RANK_IN_CONTENT = "_rank_in_content"
 
 MONEY = T.DecimalType(12, 2)
 BALANCE = T.DecimalType(14, 2)
@@ -135,8 +138,21 @@ def _flag_later(checked: DataFrame, dataset: str, key: Sequence[str], reason: st
 
 def _flag_duplicates(checked: DataFrame, dataset: str, keys: Sequence[tuple[Sequence[str], str]]) -> DataFrame:
     """Exact copies first (DUPLICATE_ROW), then each business key with its own reason."""
-    checked = _flag_later(checked, dataset, RAW_COLUMNS[dataset], R.DUPLICATE_ROW)
-    for key, reason in keys:
+    columns = RAW_COLUMNS[dataset]
+    (first_key, first_reason), *other_keys = keys
+    # The first row of a key group is never an exact copy, so "same key as an earlier row that
+    # is not itself a copy" is simply "not first in its key group". Copies share their key, so
+    # the shuffle by key also serves the window by content (Spark then only sorts).
+    checked = checked.withColumn(_PENDING, F.col(_REASON).isNull())
+    order = (SOURCE_ROW, *columns)
+    checked = checked.withColumn(
+        _RANK_IN_KEY, F.row_number().over(Window.partitionBy(_PENDING, *first_key).orderBy(*order))
+    ).withColumn(_RANK_IN_CONTENT, F.row_number().over(Window.partitionBy(_PENDING, *columns).orderBy(*order)))
+    checked = _flag(checked, [
+        (R.DUPLICATE_ROW, F.col(_PENDING) & (F.col(_RANK_IN_CONTENT) > 1)),
+        (first_reason, F.col(_PENDING) & (F.col(_RANK_IN_KEY) > 1)),
+    ]).drop(_PENDING, _RANK_IN_KEY, _RANK_IN_CONTENT)
+    for key, reason in other_keys:
         checked = _flag_later(checked, dataset, key, reason)
     return checked
 

@@ -1,0 +1,175 @@
+"""`rtdp stream produce|run|status|demo`: the real-time path from the command line."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from enum import Enum
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jobs.config import load_settings
+from jobs.errors import PlatformError
+from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, contract_of, prefixed
+
+app = typer.Typer(help="Real-time ingestion: events through Kafka and Spark Structured Streaming.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., object])
+
+EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.", envvar="RTDP_ENV")]
+PrefixOption = Annotated[str, typer.Option(help="Prefix of the topic names on the broker, e.g. 'dev.' (as in Terraform).")]
+
+
+class Source(str, Enum):
+    synthetic = "synthetic"
+    replay = "replay"
+
+
+def user_errors(command: F) -> F:
+    """Turn a PlatformError into one red line and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PlatformError as error:
+            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or Ctrl-C, so the command can finish cleanly."""
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    return stop
+
+
+def _log_progress() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+@app.command()
+@user_errors
+def produce(
+    env: EnvOption = "local",
+    topic: Annotated[str, typer.Option(help=f"Event topic: {' or '.join(EVENT_TOPICS)}.")] = TRANSACTIONS,
+    source: Annotated[Source, typer.Option(help="synthetic: new events happening now; replay: the raw transactions file.")] = Source.synthetic,
+    rate: Annotated[float | None, typer.Option(help="Events per second (default: as fast as possible).", min=0.001)] = None,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.", min=0.0)] = None,
+    count: Annotated[int | None, typer.Option(help="Stop after this many events.", min=1)] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the synthetic values (ids are always new).")] = None,
+    topic_prefix: PrefixOption = "",
+) -> None:
+    """Send events to Kafka with the idempotent producer and print what was acknowledged."""
+    from jobs.streaming.producer import produce as send
+    from jobs.streaming.sources import catalogue_from_raw, replay_transactions, synthetic_inventory_movements, synthetic_transactions
+
+    settings = load_settings(env)
+    contract_of(topic)
+    if source is Source.replay:
+        if topic != TRANSACTIONS:
+            raise PlatformError(f"replay reads the raw transactions file: use --topic {TRANSACTIONS}")
+        events = replay_transactions(settings)
+    else:
+        catalogue = catalogue_from_raw(settings)
+        events = synthetic_transactions(catalogue, seed) if topic == TRANSACTIONS else synthetic_inventory_movements(catalogue, seed)
+    if source is Source.synthetic and duration is None and count is None:
+        console.print("Producing until Ctrl-C (or SIGTERM)...")
+    summary = send(settings.kafka.bootstrap_servers, prefixed(topic, topic_prefix), events, rate=rate, duration_s=duration,
+                   count=count, stop=_stop_on_signals())
+    console.print(f"topic {summary.topic}: sent {summary.sent:,}, failed {summary.failed:,}, "
+                  f"{summary.rate:,.0f} events/s over {summary.seconds:.1f} s")
+    if summary.failed:
+        raise PlatformError(f"{summary.failed} events were not acknowledged: {summary.first_error}")
+
+
+@app.command()
+@user_errors
+def run(
+    env: EnvOption = "local",
+    topic: Annotated[list[str] | None, typer.Option(help="Topic to stream (repeatable; default: all event topics).")] = None,
+    once: Annotated[bool, typer.Option(help="Process everything available now, then stop (catch-up).")] = False,
+    trigger_seconds: Annotated[float, typer.Option(help="Seconds between micro-batches.", min=0.1)] = 2.0,
+    max_offsets: Annotated[int, typer.Option(help="Most records per micro-batch and topic.", min=1)] = 20_000,
+    watermark_delay: Annotated[float, typer.Option(help="Seconds an event may arrive after newer ones before it counts as late.", min=0)] = 600,
+    max_future: Annotated[float, typer.Option(help="Seconds an event_time may lie after its Kafka timestamp.", min=0)] = 300,
+    topic_prefix: PrefixOption = "",
+) -> None:
+    """Stream Kafka into bronze, silver and gold until SIGTERM or Ctrl-C (or the end, with --once)."""
+    from jobs.streaming.batch import StreamOptions
+    from jobs.streaming.job import run_stream
+
+    _log_progress()
+    options = StreamOptions(trigger_seconds=trigger_seconds, max_offsets_per_trigger=max_offsets, once=once,
+                            watermark_delay=timedelta(seconds=watermark_delay), max_future=timedelta(seconds=max_future),
+                            topic_prefix=topic_prefix)
+    topics = topic or list(EVENT_TOPICS)
+    for name in topics:
+        contract_of(name)
+    reports = run_stream(load_settings(env), topics, options, stop=_stop_on_signals())
+    rejected = sum(sum(report.rejected.values()) for report in reports)
+    console.print(f"{len(reports)} micro-batches: {sum(r.rows_in for r in reports):,} records in, "
+                  f"{sum(r.silver_rows for r in reports):,} to silver, {rejected:,} rejected")
+
+
+@app.command()
+@user_errors
+def status(env: EnvOption = "local", topic_prefix: PrefixOption = "") -> None:
+    """Show each topic's last micro-batch (records in, to silver, rejected), watermark and lag."""
+    from jobs.streaming.status import stream_status
+
+    table = Table(title="Streams (times in UTC; counts of the last micro-batch)", title_justify="left")
+    for column in ("topic", "batch", "finished", "watermark", "in", "silver", "rejected", "lag"):
+        table.add_column(column, justify="left" if column in ("topic", "finished", "watermark") else "right")
+    statuses = stream_status(load_settings(env), topic_prefix=topic_prefix)
+    for topic in statuses:
+        rejected = sum(count for name, count in topic.counts.items() if name not in ("rows_in", "silver"))
+        table.add_row(
+            topic.topic,
+            "-" if topic.last_batch is None else str(topic.last_batch),
+            topic.finished_at.isoformat(sep=" ", timespec="seconds") if topic.finished_at else "-",
+            topic.watermark.isoformat(sep=" ", timespec="seconds") if topic.watermark else "-",
+            f"{topic.counts.get('rows_in', 0):,}",
+            f"{topic.counts.get('silver', 0):,}",
+            f"{rejected:,}",
+            f"{topic.lag:,}" if topic.lag is not None else "unknown",
+        )
+    console.print(table)
+    for topic in statuses:
+        if topic.lag_error:
+            err_console.print(f"lag of {topic.topic} unknown: {topic.lag_error}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@user_errors
+def demo(
+    env: EnvOption = "local",
+    events: Annotated[int, typer.Option(help="Synthetic transactions to send.", min=1)] = 3000,
+    rate: Annotated[float, typer.Option(help="Events per second.", min=0.001)] = 500.0,
+    topic_prefix: PrefixOption = "",
+) -> None:
+    """Produce live transactions while the stream runs; stop when all are in silver and gold; print freshness."""
+    from jobs.streaming.segment import run_live_segment
+
+    _log_progress()
+    summary = run_live_segment(load_settings(env), events=events, rate=rate, topic_prefix=topic_prefix)
+    console.print(f"sent {summary.produced.sent:,} events at {summary.produced.rate:,.0f}/s; {summary.in_silver:,} in silver "
+                  f"and gold after {summary.seconds:.1f} s; produce-to-silver latency p50 {summary.percentile(0.5):.1f} s, "
+                  f"p95 {summary.percentile(0.95):.1f} s")
+
+
+if __name__ == "__main__":  # `python -m jobs.streaming.cli`, before the lead wires `rtdp stream`
+    app()

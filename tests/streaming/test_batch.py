@@ -1,0 +1,103 @@
+"""One micro-batch end to end on local storage (no broker): outputs, exactly once on rerun,
+watermark and late events. Dead letters go to an in-memory sink."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pyarrow.parquet as pq
+import pytest
+
+from jobs.contracts import TRANSACTION
+from jobs.streaming.batch import StreamOptions, StreamTarget, process_batch
+from jobs.streaming.dead_letters import DeadLetter
+from jobs.streaming.layout import stream_layout
+from jobs.streaming.progress import latest_progress
+from stream_helpers import read_lake, transaction_document
+
+pytestmark = pytest.mark.spark
+
+KAFKA_SCHEMA = "key binary, value binary, topic string, partition int, offset long, timestamp timestamp"
+DELAY = timedelta(minutes=10)
+
+
+class MemorySink:
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+
+    def send(self, letters: list[DeadLetter]) -> None:
+        self.letters.extend(letters)
+
+
+@pytest.fixture
+def target(local_settings):
+    return StreamTarget(settings=local_settings, topic="transactions", contract=TRANSACTION,
+                        layout=stream_layout(local_settings, "transactions", TRANSACTION),
+                        options=StreamOptions(watermark_delay=DELAY), dead_letters=MemorySink())
+
+
+def _batch(spark, payloads: list[bytes], first_offset: int, partition: int = 0):
+    now = datetime.now(UTC)
+    rows = [(b"A000001", payload, "transactions", partition, first_offset + index, now) for index, payload in enumerate(payloads)]
+    return spark.createDataFrame(rows, KAFKA_SCHEMA)
+
+
+def _silver_ids(target) -> list[str]:
+    table = read_lake(target.settings, target.layout.silver)
+    return sorted(table.column("event_id").to_pylist()) if table is not None else []
+
+
+def _quarantine(target, batch_id: int) -> list[tuple[str, str]]:
+    table = pq.read_table(f"{target.layout.quarantine}/part-{batch_id:012d}.parquet")
+    return sorted(zip(table.column("reason").to_pylist(), table.column("record").to_pylist()))
+
+
+def test_a_batch_run_twice_leaves_the_outputs_of_one_run(spark, target):
+    valid = [transaction_document(number) for number in range(5)]
+    payloads = [json.dumps(document).encode() for document in valid] + [b"{oops", json.dumps(valid[0]).encode()]
+    batch = _batch(spark, payloads, first_offset=100)
+
+    first = process_batch(target, batch, 0)
+    again = process_batch(target, batch, 0)
+
+    expected_ids = sorted(document["event_id"] for document in valid)
+    assert (first.rows_in, first.silver_rows, first.rejected) == (7, 5, {"malformed_json": 1, "duplicate_event": 1})
+    assert again == first.__class__(**{**first.__dict__, "started_at": again.started_at, "finished_at": again.finished_at})
+    assert _silver_ids(target) == expected_ids
+    assert read_lake(target.settings, target.layout.bronze).num_rows == 7
+    gold = read_lake(target.settings, target.layout.gold)
+    assert sorted(gold.column("transaction_id").to_pylist()) == sorted(document["transaction_id"] for document in valid)
+    assert _quarantine(target, 0) == sorted([("malformed_json", "{oops"), ("duplicate_event", payloads[-1].decode())])
+    # Dead letters are at-least-once: the rerun sent the malformed record again, byte for byte.
+    assert [(letter.reason, letter.value, letter.source_offset) for letter in target.dead_letters.letters] == \
+        [("malformed_json", b"{oops", 105)] * 2
+
+
+def test_the_watermark_of_a_batch_comes_from_the_batches_before_it(spark, target):
+    newest = datetime.now(UTC).replace(microsecond=0)
+    first = [transaction_document(number, newest - timedelta(minutes=number)) for number in range(3)]
+    process_batch(target, _batch(spark, [json.dumps(document).encode() for document in first], 0), 0)
+
+    late = transaction_document(10, newest - DELAY - timedelta(minutes=1))
+    in_time = transaction_document(11, newest - DELAY + timedelta(minutes=1))
+    repeated = first[2]
+    payloads = [json.dumps(document).encode() for document in (late, in_time, repeated)]
+    report = process_batch(target, _batch(spark, payloads, 3), 1)
+
+    assert report.watermark == (newest - DELAY).replace(tzinfo=None)
+    assert report.rejected == {"late_event": 1, "duplicate_event": 1}
+    assert _silver_ids(target) == sorted([document["event_id"] for document in first] + [in_time["event_id"]])
+    assert [letter.reason for letter in target.dead_letters.letters] == ["late_event"]
+    assert _quarantine(target, 1) == sorted([("late_event", payloads[0].decode()), ("duplicate_event", payloads[2].decode())])
+    progress = latest_progress(target.settings, target.layout.progress)
+    assert (progress.batch_id, progress.offsets, progress.max_event_time) == (1, {"0": 6}, newest.replace(tzinfo=None))
+
+
+def test_an_empty_batch_keeps_the_state(spark, target):
+    newest = datetime.now(UTC).replace(microsecond=0)
+    process_batch(target, _batch(spark, [json.dumps(transaction_document(1, newest)).encode()], 0), 0)
+    report = process_batch(target, _batch(spark, [], 0), 1)
+    progress = latest_progress(target.settings, target.layout.progress)
+    assert (report.rows_in, report.silver_rows) == (0, 0)
+    assert (progress.batch_id, progress.offsets, progress.max_event_time) == (1, {"0": 1}, newest.replace(tzinfo=None))
