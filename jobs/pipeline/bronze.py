@@ -2,6 +2,11 @@
 
 Nothing is validated here except the header: rows with the wrong number of fields are kept
 and flagged in `_corrupt_record` so silver can quarantine them with a reason.
+
+Columns of `<bronze>/<dataset>/`: the contract columns of jobs.raw_contract (strings), then
+`_corrupt_record` (the raw line when its field count is wrong, else NULL), `source_row`
+(position of the record in the raw file), `source_file`, `ingested_at` (UTC) and `batch_id`
+(from the file's content hash: the same input always gets the same batch id).
 """
 
 from __future__ import annotations

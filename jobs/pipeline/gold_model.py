@@ -28,7 +28,9 @@ def build_dim_date(transactions: DataFrame, inventory: DataFrame) -> DataFrame:
     days = transactions.select(F.to_date("transaction_ts").alias("day")).unionByName(
         inventory.select(F.col("snapshot_date").alias("day"))
     )
-    calendar = days.agg(F.sequence(F.min("day"), F.max("day")).alias("days")).select(F.explode("days").alias("full_date"))
+    calendar = days.agg(F.sequence(F.min("day"), F.max("day")).alias("days")).select(
+        F.explode("days").alias("full_date")
+    )
     weekday = F.weekday("full_date")  # 0 = Monday
     return ddl.conform(
         calendar.select(

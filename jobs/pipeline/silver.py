@@ -33,20 +33,25 @@ class _SilverWriter:
 
     def publish(self, **validated: Validated) -> list[DataFrame]:
         """Write silver and quarantine rows of each dataset given; return silver as written."""
-        for dataset, outcome in validated.items():
-            silver_uri = lake.dataset_uri(self.settings, "silver", dataset)
-            quarantine_uri = lake.dataset_uri(self.settings, "quarantine", dataset)
-            lake.write(outcome.silver, silver_uri)
-            lake.write(outcome.rejects, quarantine_uri)
-            self.records.append(LineageRecord(
-                self.run_id, "silver", f"bronze.{dataset}", f"silver.{dataset}",
-                rows_in=lake.count(self.settings, lake.dataset_uri(self.settings, "bronze", dataset)),
-                rows_out=lake.count(self.settings, silver_uri),
-                rows_rejected=lake.count(self.settings, quarantine_uri),
-            ))
-        # The checked rows were cached for these writes; later datasets read silver instead.
-        self.spark.catalog.clearCache()
+        try:
+            for dataset, outcome in validated.items():
+                self._write(dataset, outcome)
+        finally:
+            # The checked rows were cached for these writes; later datasets read silver instead.
+            self.spark.catalog.clearCache()
         return [lake.read_dataset(self.settings, self.spark, "silver", dataset) for dataset in validated]
+
+    def _write(self, dataset: str, outcome: Validated) -> None:
+        silver_uri = lake.dataset_uri(self.settings, "silver", dataset)
+        quarantine_uri = lake.dataset_uri(self.settings, "quarantine", dataset)
+        lake.write(outcome.silver, silver_uri)
+        lake.write(outcome.rejects, quarantine_uri)
+        self.records.append(LineageRecord(
+            self.run_id, "silver", f"bronze.{dataset}", f"silver.{dataset}",
+            rows_in=lake.count(self.settings, lake.dataset_uri(self.settings, "bronze", dataset)),
+            rows_out=lake.count(self.settings, silver_uri),
+            rows_rejected=lake.count(self.settings, quarantine_uri),
+        ))
 
 
 def run_silver(settings: Settings, spark: SparkSession, run_id: str) -> list[LineageRecord]:

@@ -127,7 +127,9 @@ def _flag_unknown(checked: DataFrame, column: str, known: DataFrame, known_colum
     return _flag(matched, [(reason, F.col(_KNOWN_KEY).isNull())]).drop(_KNOWN_KEY)
 
 
-def _flag_later(checked: DataFrame, dataset: str, key: Sequence[str], reason: str, among: Column | None = None) -> DataFrame:
+def _flag_later(
+    checked: DataFrame, dataset: str, key: Sequence[str], reason: str, among: Column | None = None
+) -> DataFrame:
     """Reject passing rows (optionally only those matching `among`) that repeat the `key` of an
     earlier passing row. Earlier = earlier in the raw file, then by content, so the choice is
     the same on every run."""
@@ -198,7 +200,9 @@ def _check_holders(bronze: DataFrame, valid_customers: DataFrame, accounts: Data
     checked = _flag_unknown(checked, "customer_id", valid_customers, "customer_id", R.UNKNOWN_CUSTOMER)
     passing_accounts = accounts.filter(F.col(_REASON).isNull())
     checked = _flag_unknown(checked, "account_id", passing_accounts, "account_id", R.UNKNOWN_ACCOUNT)
-    return _flag_duplicates(checked, "customer_accounts", [(("customer_id", "account_id"), R.DUPLICATE_CUSTOMER_ACCOUNT)])
+    return _flag_duplicates(
+        checked, "customer_accounts", [(("customer_id", "account_id"), R.DUPLICATE_CUSTOMER_ACCOUNT)]
+    )
 
 
 def _require_primary_holder(accounts: DataFrame, holders: DataFrame) -> tuple[DataFrame, DataFrame]:

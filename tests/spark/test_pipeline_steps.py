@@ -212,7 +212,9 @@ def test_gold_content(pipeline_run):
     ]
     assert customers[0]["email"] == "ann.lee@example.com"
     assert customers[4]["name"] == 'Di "Dot" Fox'
-    assert [c["valid_to"] for c in customers[:3]] == [datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(9999, 12, 31)]
+    assert [c["valid_to"] for c in customers[:3]] == [
+        datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(9999, 12, 31),
+    ]
 
     assert read_parquet(gold / "bridge_customer_account") == [
         {"customer_id": "C001", "account_id": "A01", "relationship_type": "Primary"},
@@ -231,7 +233,9 @@ def test_gold_content(pipeline_run):
     behavior = {b["customer_id"]: (b["recency_days"], b["frequency"], b["monetary"], b["distinct_categories"])
                 for b in read_parquet(gold / "fact_customer_behavior")}
     assert behavior == {
-        "C001": (2, 2, Decimal("825.00"), 2), "C002": (0, 3, Decimal("837.50"), 2), "C004": (4, 0, Decimal("0.00"), 0),
+        "C001": (2, 2, Decimal("825.00"), 2),
+        "C002": (0, 3, Decimal("837.50"), 2),
+        "C004": (4, 0, Decimal("0.00"), 0),
     }
 
 
@@ -275,6 +279,14 @@ def test_missing_raw_file_is_one_line_error(spark, tmp_path, monkeypatch):
 
     message = str(error.value)
     assert message.startswith("inventory.csv not found in ") and "\n" not in message
+
+
+def test_unknown_step_is_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("RTDP_HOME", str(tmp_path))
+
+    expected = r"^unknown pipeline step\(s\): platinum; choose from bronze, silver, gold$"
+    with pytest.raises(PlatformError, match=expected):
+        run_pipeline(load_settings("local"), steps=("bronze", "platinum"), run_id="run-x")
 
 
 def test_silver_without_bronze_is_one_line_error(spark, tmp_path, monkeypatch):

@@ -63,7 +63,7 @@ def test_a_batch_run_twice_leaves_the_outputs_of_one_run(spark, target):
 
     expected_ids = sorted(document["event_id"] for document in valid)
     assert (first.rows_in, first.silver_rows, first.rejected) == (7, 5, {"malformed_json": 1, "duplicate_event": 1})
-    assert again == first.__class__(**{**first.__dict__, "started_at": again.started_at, "finished_at": again.finished_at})
+    assert (again.rows_in, again.silver_rows, again.rejected) == (first.rows_in, first.silver_rows, first.rejected)
     assert _silver_ids(target) == expected_ids
     assert read_lake(target.settings, target.layout.bronze).num_rows == 7
     gold = read_lake(target.settings, target.layout.gold)

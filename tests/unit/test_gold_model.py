@@ -21,12 +21,16 @@ from jobs.pipeline.gold_model import (
 
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 
-CUSTOMER_SCHEMA = "customer_id string, name string, email string, location string, customer_type string, updated_at timestamp_ntz"
+CUSTOMER_SCHEMA = (
+    "customer_id string, name string, email string, location string, customer_type string, updated_at timestamp_ntz"
+)
 TRANSACTION_SCHEMA = (
     "transaction_id string, account_id string, product_id string, amount decimal(12,2), quantity int, "
     "transaction_ts timestamp_ntz, channel string"
 )
-INVENTORY_SCHEMA = "stock_id string, product_id string, warehouse string, snapshot_date date, quantity int, reorder_point int"
+INVENTORY_SCHEMA = (
+    "stock_id string, product_id string, warehouse string, snapshot_date date, quantity int, reorder_point int"
+)
 OPEN_END = datetime(9999, 12, 31, 0, 0, 0)
 
 
@@ -157,4 +161,5 @@ def test_customer_behavior_rfm_over_held_accounts(spark):
         ),
     ).collect()
 
-    assert {row.customer_id: {k: v for k, v in row.asDict().items() if k != "customer_id"} for row in actual} == expected
+    by_customer = {row.customer_id: {k: v for k, v in row.asDict().items() if k != "customer_id"} for row in actual}
+    assert by_customer == expected

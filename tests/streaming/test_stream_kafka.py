@@ -1,0 +1,130 @@
+"""The streaming job against the real broker and the S3 emulator, in this process (`--once`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from jobs.contracts import INVENTORY_MOVEMENT
+from jobs.streaming.batch import StreamOptions
+from jobs.streaming.dead_letters import REASON_HEADER, SOURCE_HEADER
+from jobs.streaming.job import run_stream
+from jobs.streaming.layout import stream_layout
+from jobs.streaming.producer import produce
+from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, prefixed
+from stream_helpers import message, movement_document, raw_message, read_lake, read_topic, transaction_document
+
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+
+def _send(settings, topic: str, messages) -> None:
+    summary = produce(settings.kafka.bootstrap_servers, topic, messages)
+    assert (summary.sent, summary.failed) == (len(messages), 0)
+
+
+def _stream_once(settings, prefix: str, topics=("transactions",), **options):
+    return run_stream(settings, list(topics), StreamOptions(once=True, topic_prefix=prefix, **options))
+
+
+def _column(settings, uri: str, column: str) -> list:
+    table = read_lake(settings, uri)
+    return sorted(table.column(column).to_pylist()) if table is not None else []
+
+
+def _layout(settings, topic: str = "transactions"):
+    return stream_layout(settings, topic, EVENT_TOPICS[topic])
+
+
+def test_valid_events_land_once_in_silver_and_gold_even_when_sent_twice(stream_settings, topic_prefix):
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(stream_settings.kafka.bootstrap_servers, [topic])
+    documents = [transaction_document(number) for number in range(300)]
+    messages = [message(document) for document in documents]
+    layout = _layout(stream_settings)
+
+    _send(stream_settings, topic, messages)
+    _stream_once(stream_settings, topic_prefix)
+    _send(stream_settings, topic, messages)
+    reports = _stream_once(stream_settings, topic_prefix)
+
+    produced_ids = sorted(document["event_id"] for document in documents)
+    assert _column(stream_settings, layout.silver, "event_id") == produced_ids
+    assert _column(stream_settings, layout.gold, "transaction_id") == sorted(d["transaction_id"] for d in documents)
+    assert len(_column(stream_settings, layout.bronze, "kafka_offset")) == 600
+    assert sum(report.rejected.get("duplicate_event", 0) for report in reports) == 300
+    assert _column(stream_settings, layout.quarantine, "reason") == ["duplicate_event"] * 300
+    assert read_topic(stream_settings.kafka.bootstrap_servers, dead_letter_topic(topic)) == []
+
+
+def test_bad_events_go_to_the_dead_letter_topic_and_quarantine_with_their_reason(stream_settings, topic_prefix):
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(stream_settings.kafka.bootstrap_servers, [topic])
+    good = [transaction_document(number) for number in range(40)]
+    bad = {
+        b'{"event_id": "0f6c", "amount": ': "malformed_json",
+        b"\xff\xfe\x00 binary": "malformed_json",
+        b"": "malformed_json",
+        json.dumps(transaction_document(900, amount="-1.00")).encode(): "schema_violation",
+        json.dumps({k: v for k, v in transaction_document(901).items() if k != "channel"}).encode(): "schema_violation",
+        json.dumps(transaction_document(902, coupon="X")).encode(): "schema_violation",
+        json.dumps([transaction_document(903)]).encode(): "schema_violation",
+        json.dumps(transaction_document(904, event_version=2)).encode(): "unknown_event_version",
+        json.dumps(transaction_document(905, event_version=99)).encode(): "unknown_event_version",
+    }
+    good_messages = [message(document) for document in good]
+    _send(stream_settings, topic, good_messages[:20] + [raw_message(payload) for payload in bad] + good_messages[20:])
+
+    _stream_once(stream_settings, topic_prefix)
+
+    layout = _layout(stream_settings)
+    letters = read_topic(stream_settings.kafka.bootstrap_servers, dead_letter_topic(topic))
+    assert sorted((letter.value or b"", letter.headers[REASON_HEADER]) for letter in letters) == sorted(bad.items())
+    assert all(letter.headers[SOURCE_HEADER].startswith(topic + "/") for letter in letters)
+    quarantine = read_lake(stream_settings, layout.quarantine)
+    expected = sorted((payload.decode("utf-8", errors="replace"), reason) for payload, reason in bad.items())
+    assert sorted(zip(quarantine.column("record").to_pylist(), quarantine.column("reason").to_pylist())) == expected
+    assert _column(stream_settings, layout.silver, "event_id") == sorted(document["event_id"] for document in good)
+
+
+def test_late_events_beyond_the_watermark_are_dead_lettered_not_merged(stream_settings, topic_prefix):
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(stream_settings.kafka.bootstrap_servers, [topic])
+    delay = timedelta(seconds=60)
+    on_time = [transaction_document(number) for number in range(20)]
+    _send(stream_settings, topic, [message(document) for document in on_time])
+    _stream_once(stream_settings, topic_prefix, watermark_delay=delay)
+
+    # The watermark is now about a minute before the newest event above.
+    now = datetime.now(UTC)
+    late = [transaction_document(100 + number, now - timedelta(minutes=5)) for number in range(5)]
+    within = [transaction_document(200 + number, now - timedelta(seconds=20)) for number in range(5)]
+    _send(stream_settings, topic, [message(document) for document in late + within])
+    _stream_once(stream_settings, topic_prefix, watermark_delay=delay)
+
+    layout = _layout(stream_settings)
+    assert _column(stream_settings, layout.silver, "event_id") == sorted(d["event_id"] for d in on_time + within)
+    letters = read_topic(stream_settings.kafka.bootstrap_servers, dead_letter_topic(topic))
+    assert sorted((json.loads(letter.value)["event_id"], letter.headers[REASON_HEADER]) for letter in letters) == \
+        sorted((document["event_id"], "late_event") for document in late)
+    assert _column(stream_settings, layout.quarantine, "reason") == ["late_event"] * 5
+
+
+def test_both_topics_stream_together_and_movements_stay_in_silver(stream_settings, topic_prefix):
+    topics = [prefixed(topic, topic_prefix) for topic in EVENT_TOPICS]
+    ensure_topics(stream_settings.kafka.bootstrap_servers, topics)
+    movements = [movement_document(number) for number in range(30)]
+    transactions = [transaction_document(number) for number in range(10)]
+    _send(stream_settings, topics[1], [message(document, INVENTORY_MOVEMENT.key_field) for document in movements]
+          + [raw_message(json.dumps(movement_document(99, quantity_delta=0)).encode(), key="P0001")])
+    _send(stream_settings, topics[0], [message(document) for document in transactions])
+
+    reports = _stream_once(stream_settings, topic_prefix, topics=tuple(EVENT_TOPICS))
+
+    movement_layout = _layout(stream_settings, "inventory_movements")
+    assert movement_layout.gold is None
+    assert _column(stream_settings, movement_layout.silver, "event_id") == sorted(d["event_id"] for d in movements)
+    assert _column(stream_settings, movement_layout.silver, "quantity_delta") == sorted(d["quantity_delta"] for d in movements)
+    assert _column(stream_settings, _layout(stream_settings).silver, "event_id") == sorted(d["event_id"] for d in transactions)
+    assert {report.topic for report in reports} == set(topics)
