@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from jobs.config import Settings
 from ml import anomalies, churn, cross_sell, forecasting, segmentation
@@ -151,10 +152,13 @@ def train_and_score(settings: Settings, version: str | None = None) -> MLSummary
     data = load_gold(settings)
     run = _Run(settings, version or new_version())
     purchases = data.purchases()
-    _forecast(run, data)
-    _anomalies(run, data, read_truth(settings, "anomalies"))
-    churn_scores = _churn(run, data, purchases)
-    segments = _segments(run, data, purchases)
-    recommendations = _cross_sell(run, data, purchases, read_truth(settings, "affinities"))
+    # One native thread: on small or shared machines, OpenMP threads spinning for busy cores
+    # made scikit-learn's boosting and K-Means many times slower, while the data is small.
+    with threadpool_limits(limits=1):
+        _forecast(run, data)
+        _anomalies(run, data, read_truth(settings, "anomalies"))
+        churn_scores = _churn(run, data, purchases)
+        segments = _segments(run, data, purchases)
+        recommendations = _cross_sell(run, data, purchases, read_truth(settings, "affinities"))
     run.write("fact_customer_behavior", customer_behavior(data.behavior, churn_scores, segments, recommendations))
     return MLSummary(version=run.version, runs=run.runs, rows_written=run.rows_written)

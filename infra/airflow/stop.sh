@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
-# Stop the Airflow started by start.sh: interrupt `airflow standalone` (it stops its components),
-# then terminate whatever is left of its process group.
+# Stop the Airflow components started by start.sh: SIGTERM to each one's process group (each
+# was started with setsid, so its pid is also its group id), SIGKILL to what is left after 30 s.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PID_FILE="$ROOT/.state/airflow/standalone.pid"
+STATE="$ROOT/.state/airflow"
+COMPONENTS=(api-server triggerer dag-processor scheduler)
 
-if [ ! -f "$PID_FILE" ] || ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+running=()
+for component in "${COMPONENTS[@]}"; do
+    pid_file="$STATE/$component.pid"
+    if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+        kill -TERM -- "-$(cat "$pid_file")" 2>/dev/null || true
+        running+=("$(cat "$pid_file")")
+    fi
+    rm -f "$pid_file"
+done
+if [ ${#running[@]} -eq 0 ]; then
     echo "Airflow is not running"
-    rm -f "$PID_FILE"
     exit 0
 fi
 
-pid=$(cat "$PID_FILE")  # started with setsid: also the id of its process group
-kill -INT "$pid"
 for _ in $(seq 30); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive=0
+    for pid in "${running[@]}"; do
+        kill -0 -- "-$pid" 2>/dev/null && alive=1
+    done
+    [ "$alive" -eq 0 ] && break
     sleep 1
 done
-kill -TERM -- "-$pid" 2>/dev/null || true
-for _ in $(seq 10); do
-    kill -0 -- "-$pid" 2>/dev/null || break
-    sleep 1
+for pid in "${running[@]}"; do
+    kill -KILL -- "-$pid" 2>/dev/null || true
 done
-kill -KILL -- "-$pid" 2>/dev/null || true
-rm -f "$PID_FILE"
 echo "Airflow stopped"

@@ -59,8 +59,10 @@ def ensure_topics(bootstrap_servers: str, topics: list[str], timeout_s: float = 
             future.result(timeout=timeout_s)
             created.append(name)
         except TimeoutError:
-            raise PlatformError(f"the Kafka broker at {bootstrap_servers} did not answer within {timeout_s:.0f} s: is the stack up (`make up`)?") from None
+            raise PlatformError(f"the Kafka broker at {bootstrap_servers} did not answer within {timeout_s:.0f} s: "
+                                "is the stack up (`make up`)?") from None
         except KafkaException as error:
             if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise PlatformError(f"could not create Kafka topic '{name}' on {bootstrap_servers}: {error.args[0].str()}") from None
+                raise PlatformError(f"could not create Kafka topic '{name}' on {bootstrap_servers}: "
+                                    f"{error.args[0].str()}") from None
     return created

@@ -173,7 +173,7 @@ def test_quarantine_has_one_reason_per_rejected_row(pipeline_run):
                        if row["reason"] == "malformed_row")
     assert malformed == sorted(line for line, outcome in RAW["transactions"][1] if outcome == "malformed_row")
     negative = [json.loads(row["record"]) for row in transactions if row["reason"] == "negative_amount"]
-    assert negative == [dict(zip(RAW_COLUMNS["transactions"], RAW["transactions"][1][-1][0].split(",")))]
+    assert negative == [dict(zip(RAW_COLUMNS["transactions"], RAW["transactions"][1][-1][0].split(","), strict=True))]
 
 
 def test_bronze_keeps_raw_strings_and_metadata(pipeline_run):

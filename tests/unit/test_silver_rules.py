@@ -52,7 +52,7 @@ def raw_fields(dataset, row):
 
 
 def expected_record(dataset, row):
-    record = dict(zip(RAW_COLUMNS[dataset], raw_fields(dataset, row)))
+    record = dict(zip(RAW_COLUMNS[dataset], raw_fields(dataset, row), strict=True))
     if isinstance(row[0], tuple):
         record["_corrupt_record"] = row[1]
     return record
