@@ -1,4 +1,4 @@
-"""What every platform DAG shares: ownership, retries, timeouts, the failure alert, the environment.
+"""What the platform DAGs share: ownership, retries, timeouts, the alert, the environment, common tasks.
 
 Not a DAG itself (listed in .airflowignore). The platform's environment (local, dev or prod) is
 the Airflow Variable `rtdp_env`, else the environment variable RTDP_ENV, else `local`; where the
@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, Variable
+from airflow.sdk import Asset, Variable, task
 
 ENV_VARIABLE = "rtdp_env"
 OWNER = "data-platform"
@@ -65,3 +65,20 @@ def platform_settings():
     from jobs.config import load_settings
 
     return load_settings(platform_env())
+
+
+@task(outlets=[WAREHOUSE_ASSET])
+def warehouse() -> dict[str, int]:
+    """Gold -> DuckDB warehouse, rebuilt from sql/ddl and swapped in atomically."""
+    from jobs.warehouse import build_warehouse
+
+    return build_warehouse(platform_settings())
+
+
+@task
+def reports() -> dict[str, str]:
+    """The SQL reports -> one CSV each and the HTML report."""
+    from jobs.reports import run_reports
+
+    result = run_reports(platform_settings())
+    return {report.name: report.status for report in result.reports}

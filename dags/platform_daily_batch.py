@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import dag, task
-from platform_common import START_DATE, WAREHOUSE_ASSET, default_args, platform_settings
+from platform_common import START_DATE, default_args, platform_settings, reports, warehouse
 
 
 def _medallion_step(step: str, run_id: str) -> dict[str, int]:
@@ -47,21 +47,6 @@ def platform_daily_batch():
     def gold(run_id: str | None = None) -> dict[str, int]:
         """Silver -> gold star schema."""
         return _medallion_step("gold", run_id)
-
-    @task(outlets=[WAREHOUSE_ASSET])
-    def warehouse() -> dict[str, int]:
-        """Gold -> DuckDB warehouse, rebuilt from sql/ddl and swapped in atomically."""
-        from jobs.warehouse import build_warehouse
-
-        return build_warehouse(platform_settings())
-
-    @task
-    def reports() -> dict[str, str]:
-        """The SQL reports -> one CSV each and the HTML report."""
-        from jobs.reports import run_reports
-
-        result = run_reports(platform_settings())
-        return {report.name: report.status for report in result.reports}
 
     bronze() >> silver() >> gold() >> warehouse() >> reports()
 

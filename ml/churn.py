@@ -79,7 +79,9 @@ def churn_features(purchases: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFram
     features["purchases_per_day"] = features["purchases"] / features["tenure_days"].clip(lower=1)
     # Days since the last purchase in units of the customer's usual gap between purchases.
     features["recency_vs_usual_gap"] = features["recency_days"] * features["purchases_per_day"]
-    features["trend_90d"] = (features["purchases_90d"] + 1) / (features["purchases_180d"] - features["purchases_90d"] + 1)
+    # Purchases in the last 90 days against the 90 days before them (1 = steady, < 1 = slowing).
+    previous_90d = features["purchases_180d"] - features["purchases_90d"]
+    features["trend_90d"] = (features["purchases_90d"] + 1) / (previous_90d + 1)
     return features.loc[:, list(FEATURES)].sort_index()
 
 

@@ -95,6 +95,8 @@ def smape(forecast: np.ndarray, actual: np.ndarray) -> float:
 
 
 def _quiet_prophet() -> type:
+    # Prophet reports at import that plotly (only needed for its plots) is missing.
+    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
     from cmdstanpy.utils import get_logger
     from prophet import Prophet
 
@@ -106,7 +108,8 @@ def _quiet_prophet() -> type:
     return Prophet
 
 
-def fit_category(daily: pd.Series, cutoff: pd.Timestamp, weeks: int, holidays: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def fit_category(daily: pd.Series, cutoff: pd.Timestamp, weeks: int,
+                 holidays: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Fit Prophet on the days before `cutoff`; forecast `weeks` weeks from `cutoff` (a Monday).
 
     Returns the weekly forecast (week_start, forecast_units, forecast_lower, forecast_upper)
@@ -153,7 +156,7 @@ def forecast_demand(transactions: pd.DataFrame, holdout_weeks: int = HOLDOUT_WEE
     weeks = complete_weeks(daily.index)
     if len(weeks) < BASELINE_LAG_WEEKS + holdout_weeks:
         raise PlatformError(f"forecasting needs {BASELINE_LAG_WEEKS + holdout_weeks} complete weeks of sales, "
-                         f"the data has {len(weeks)}")
+                            f"the data has {len(weeks)}")
     holdout = weeks[-holdout_weeks:]
     cutoff = holdout[0]
     actuals = weekly_totals(daily, holdout)

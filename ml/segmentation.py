@@ -118,7 +118,8 @@ def segment_customers(behavior: pd.DataFrame, purchases: pd.DataFrame) -> Segmen
     """
     features = segment_features(behavior, purchases)
     if len(features) <= max(K_RANGE):
-        raise PlatformError(f"segmentation needs more than {max(K_RANGE)} customers with purchases, got {len(features)}")
+        raise PlatformError(
+            f"segmentation needs more than {max(K_RANGE)} customers with purchases, got {len(features)}")
     inputs = model_inputs(features)
     scaled = StandardScaler().fit_transform(inputs)
     silhouettes = {
@@ -134,8 +135,9 @@ def segment_customers(behavior: pd.DataFrame, purchases: pd.DataFrame) -> Segmen
 
     segments = pd.Series(NO_PURCHASES, index=behavior["customer_id"].sort_values().to_numpy(), name="segment")
     segments.loc[features.index] = [names[label] for label in labels]
-    profiles = features.assign(segment=[names[label] for label in labels]).groupby("segment").median()
-    profiles.insert(0, "customers", features.assign(segment=segments.loc[features.index]).groupby("segment").size())
+    by_segment = features.assign(segment=segments.loc[features.index]).groupby("segment")
+    profiles = by_segment.median()
+    profiles.insert(0, "customers", by_segment.size())
     metrics = {"k": float(best_k), "silhouette": silhouettes[best_k]}
     metrics |= {f"silhouette.k{k}": score for k, score in silhouettes.items()}
     metrics |= {f"customers.{segment}": float(count) for segment, count in segments.value_counts().sort_index().items()}

@@ -109,7 +109,8 @@ def _churn(run: _Run, data: GoldData, purchases: pd.DataFrame) -> pd.DataFrame:
 
 def _segments(run: _Run, data: GoldData, purchases: pd.DataFrame) -> pd.Series:
     result, seconds = run.timed(lambda: segmentation.segment_customers(data.behavior, purchases))
-    run.register("customer_segments", "K-Means", {"pipeline": result.model, "names": result.names},
+    artefact = {"pipeline": result.model, "names": result.names, "profiles": result.profiles}
+    run.register("customer_segments", "K-Means", artefact,
                  {"k_range": list(segmentation.K_RANGE), "random_state": segmentation.RANDOM_STATE,
                   "features": list(segmentation.FEATURES)},
                  {"as_of_date": str(data.behavior["as_of_date"].max())}, result.metrics, seconds)

@@ -14,12 +14,24 @@ provider "aws" {
   skip_credentials_validation = local.emulated
   skip_metadata_api_check     = local.emulated
   skip_region_validation      = local.emulated
+  # Without an account id the provider tags buckets through the S3 API, which emulators serve,
+  # instead of the S3 Control API.
+  skip_requesting_account_id = local.emulated
 
   endpoints {
     iam = var.aws_endpoint_url
     kms = var.aws_endpoint_url
     s3  = var.aws_endpoint_url
     sts = var.aws_endpoint_url
+  }
+
+  # moto drops the tags that the provider (6.23 and later) sends with CreateBucket, so a plan
+  # against it would never settle: on the emulator, tags are left unmanaged.
+  dynamic "ignore_tags" {
+    for_each = local.emulated ? [""] : []
+    content {
+      key_prefixes = [ignore_tags.value]
+    }
   }
 
   default_tags {
@@ -43,6 +55,7 @@ module "platform" {
   environment                        = var.environment
   kms_key_arn                        = var.kms_key_arn
   force_destroy                      = !var.deletion_protection
+  require_tls                        = !local.emulated
   raw_infrequent_access_days         = var.raw_infrequent_access_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   quarantine_retention_days          = var.quarantine_retention_days

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stop the Airflow components started by start.sh: SIGTERM to each one's process group (each
-# was started with setsid, so its pid is also its group id), SIGKILL to what is left after 30 s.
+# Stop the Airflow components started by start.sh: SIGTERM to each component (it stops its own
+# workers), then SIGKILL to whatever is left of its process group after 30 s (each component was
+# started with setsid, so its pid is also its process group id).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -11,7 +12,7 @@ running=()
 for component in "${COMPONENTS[@]}"; do
     pid_file="$STATE/$component.pid"
     if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-        kill -TERM -- "-$(cat "$pid_file")" 2>/dev/null || true
+        kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
         running+=("$(cat "$pid_file")")
     fi
     rm -f "$pid_file"

@@ -12,10 +12,22 @@ provider "aws" {
   skip_credentials_validation = local.emulated
   skip_metadata_api_check     = local.emulated
   skip_region_validation      = local.emulated
+  # Without an account id the provider tags buckets through the S3 API, which emulators serve,
+  # instead of the S3 Control API.
+  skip_requesting_account_id = local.emulated
 
   endpoints {
     s3  = var.aws_endpoint_url
     sts = var.aws_endpoint_url
+  }
+
+  # moto drops the tags that the provider (6.23 and later) sends with CreateBucket, so a plan
+  # against it would never settle: on the emulator, tags are left unmanaged.
+  dynamic "ignore_tags" {
+    for_each = local.emulated ? [""] : []
+    content {
+      key_prefixes = [ignore_tags.value]
+    }
   }
 
   default_tags {
@@ -33,6 +45,7 @@ module "state_bucket" {
   bucket_name                        = "${var.project}-${var.environment}-tfstate"
   kms_key_arn                        = var.kms_key_arn
   force_destroy                      = var.force_destroy
+  require_tls                        = !local.emulated
   noncurrent_version_expiration_days = var.state_version_retention_days
   tags                               = { purpose = "opentofu-state" }
 }

@@ -1,5 +1,5 @@
 """One micro-batch of one topic, end to end: bronze, contract check, quarantine and dead
-letters, silver, gold, progress. Called by Spark's foreachBatch with the batch id.
+letters, gold, silver, progress. Called by Spark's foreachBatch with the batch id.
 
 Exactly once into silver: every output of batch N is written under a name that contains N
 (dynamic partition overwrite of `batch_id=N`, quarantine file `part-N`, progress file `N`), and
@@ -212,9 +212,11 @@ def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started:
             target.dead_letters.send(_dead_letters(rejects, batch_id))
         if outcome[None]:
             silver = silver_rows(classified, target.contract, batch_id, started)
-            _overwrite_partitions(silver.coalesce(1), layout.silver, ["event_date", "batch_id"])
+            # Silver last: `classified` reads silver (the duplicate check), and a write to silver
+            # makes Spark drop that cached plan, so a later use would compute it all again.
             if layout.gold:
                 _write_gold(target, silver, batch_id)
+            _overwrite_partitions(silver.coalesce(1), layout.silver, ["event_date", "batch_id"])
     finally:
         classified.unpersist()
     return outcome, newest

@@ -54,7 +54,8 @@ def prepare_spark_launch(settings: Settings) -> None:
     jars = ",".join(str(jar) for jar in kafka_connector_jars(settings))
     current = os.environ.get(_SUBMIT_ARGS, "pyspark-shell")
     if jars not in current:
-        os.environ[_SUBMIT_ARGS] = f"--jars {jars} {current}"
+        # No console progress bars: a stream logs one line per micro-batch instead.
+        os.environ[_SUBMIT_ARGS] = f"--jars {jars} --conf spark.ui.showConsoleProgress=false {current}"
 
 
 def streaming_session(settings: Settings) -> SparkSession:

@@ -19,6 +19,7 @@ module "dag_bucket" {
   bucket_name   = "${local.name_prefix}-airflow"
   kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
+  require_tls   = var.require_tls
   tags          = merge(var.tags, { purpose = "airflow" })
 }
 

@@ -42,6 +42,12 @@ variable "job_role_arns" {
   default     = []
 }
 
+variable "require_tls" {
+  description = "Refuse plain-HTTP requests with a bucket policy. Turn off only against a local emulator served over http://."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Let destroy delete the DAG bucket while it still holds files (true for throw-away environments only)."
   type        = bool

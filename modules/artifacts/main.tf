@@ -10,6 +10,7 @@ module "bucket" {
   bucket_name                        = "${local.name_prefix}-artifacts"
   kms_key_arn                        = var.kms_key_arn
   force_destroy                      = var.force_destroy
+  require_tls                        = var.require_tls
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   tags                               = merge(var.tags, { purpose = "artifacts" })
 }

@@ -47,6 +47,12 @@ variable "noncurrent_version_expiration_days" {
   }
 }
 
+variable "require_tls" {
+  description = "Refuse plain-HTTP requests with a bucket policy. Turn off only against a local emulator served over http://."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Let destroy delete the bucket while it still holds releases (true for throw-away environments only)."
   type        = bool

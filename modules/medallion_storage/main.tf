@@ -34,6 +34,7 @@ module "layer" {
   bucket_name                        = "${local.name_prefix}-${each.key}"
   kms_key_arn                        = var.kms_key_arn
   force_destroy                      = var.force_destroy
+  require_tls                        = var.require_tls
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   infrequent_access_transitions      = each.value.infrequent_access
   expirations                        = each.value.expirations

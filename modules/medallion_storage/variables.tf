@@ -58,6 +58,12 @@ variable "quarantine_retention_days" {
   }
 }
 
+variable "require_tls" {
+  description = "Refuse plain-HTTP requests with a bucket policy. Turn off only against a local emulator served over http://."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Let destroy delete buckets that still hold data (true for throw-away environments only)."
   type        = bool

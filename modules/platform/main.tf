@@ -7,6 +7,7 @@ module "storage" {
   environment                        = var.environment
   kms_key_arn                        = var.kms_key_arn
   force_destroy                      = var.force_destroy
+  require_tls                        = var.require_tls
   raw_infrequent_access_days         = var.raw_infrequent_access_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   quarantine_retention_days          = var.quarantine_retention_days
@@ -32,6 +33,7 @@ module "artifacts" {
   environment   = var.environment
   kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
+  require_tls   = var.require_tls
   tags          = var.tags
 }
 
@@ -64,6 +66,7 @@ module "airflow" {
   release_prefix          = module.artifacts.release_prefix
   job_role_arns           = values(module.iam.job_role_arns)
   force_destroy           = var.force_destroy
+  require_tls             = var.require_tls
   enable_mwaa             = var.enable_mwaa
   mwaa_airflow_version    = var.mwaa_airflow_version
   mwaa_environment_class  = var.mwaa_environment_class

@@ -25,6 +25,12 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "require_tls" {
+  description = "Refuse plain-HTTP requests with a bucket policy. Turn off only against a local emulator served over http://."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Let destroy delete buckets that still hold data (true for throw-away environments only; prod keeps false)."
   type        = bool

@@ -49,6 +49,8 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 
 # Requests over plain HTTP are refused, whatever the caller's IAM rights.
 data "aws_iam_policy_document" "tls_only" {
+  count = var.require_tls ? 1 : 0
+
   statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"
@@ -72,8 +74,10 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
+  count = var.require_tls ? 1 : 0
+
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.tls_only[0].json
 
   # A bucket policy is refused while the public access block is being changed.
   depends_on = [aws_s3_bucket_public_access_block.this]

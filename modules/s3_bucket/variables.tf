@@ -19,6 +19,12 @@ variable "kms_key_arn" {
   }
 }
 
+variable "require_tls" {
+  description = "Refuse plain-HTTP requests with a bucket policy. Turn off only against a local emulator served over http://."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow destroy to delete a bucket that still holds objects. Keep false where data must survive a mistaken destroy."
   type        = bool

@@ -47,7 +47,7 @@ def test_every_dag_file_imports_without_errors(dagbag):
 
 
 def test_the_platform_dags_are_there(dagbag):
-    assert {"platform_daily_batch", "platform_data_quality"} <= set(dagbag["dags"])
+    assert {"platform_daily_batch", "platform_data_quality", "platform_weekly_ml"} <= set(dagbag["dags"])
 
 
 def test_every_task_has_an_owner_retries_a_timeout_and_an_alert(dagbag):
@@ -89,6 +89,12 @@ def test_daily_batch_runs_the_medallion_steps_in_order(dagbag):
     assert tasks["reports"]["downstream"] == []
 
 
+def test_weekly_ml_trains_then_reloads_the_warehouse_and_reports(dagbag):
+    tasks = dagbag["dags"]["platform_weekly_ml"]["tasks"]
+    assert {name: task["downstream"] for name, task in tasks.items()} == {
+        "train_and_score": ["warehouse"], "warehouse": ["reports"], "reports": []}
+
+
 def test_parsing_the_dags_imports_no_data_libraries(dagbag):
-    # Spark, DuckDB and the jobs are imported inside the tasks, so parsing stays fast.
+    # Spark, DuckDB, the ML libraries and the jobs are imported inside the tasks: parsing stays fast.
     assert dagbag["heavy_modules_loaded"] == []

@@ -3,8 +3,8 @@
 Raw data is generated at a small scale into a temporary platform home; the DAG runs
 bronze -> silver -> gold -> warehouse -> reports through Airflow; the expected figures are
 computed here from the raw CSV and the generator's truth file with plain pandas. Then the
-data-quality DAG runs (once failing on purpose, once passing), and the daily DAG runs again for
-the same logical date, which must rewrite, not append.
+data-quality DAG runs (once failing on purpose, once passing), the daily DAG runs again for the
+same logical date, which must rewrite, not append, and finally the weekly ML DAG scores gold.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ pytestmark = pytest.mark.integration
 SCALE = 3_000
 SEED = 11
 LOGICAL_DATE = "2026-11-20T02:00:00+00:00"
+ML_LOGICAL_DATE = "2026-11-22T05:00:00+00:00"
+ML_MODELS = {"demand_forecast", "anomaly_detection", "churn", "customer_segments", "cross_sell"}
 DAILY_TASKS = {"bronze", "silver", "gold", "warehouse", "reports"}
 # Defects whose row is a second copy of a valid transaction: the first copy stays valid.
 DUPLICATE_DEFECTS = {"exact_duplicate", "duplicate_transaction_id"}
@@ -62,6 +64,11 @@ def quality_run(airflow, failing_quality_run):
 def rerun(airflow, settings, quality_run):
     run = airflow.test_dag("platform_daily_batch", LOGICAL_DATE)
     return run, _snapshot(settings)
+
+
+@pytest.fixture(scope="module")
+def weekly_ml_run(airflow, rerun):
+    return airflow.test_dag("platform_weekly_ml", ML_LOGICAL_DATE)
 
 
 def _warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -164,3 +171,20 @@ def test_rerunning_the_same_logical_date_rewrites_without_duplicates(rerun, firs
     quality_rows = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").num_rows
     assert after["counts"]["dq_results"] == quality_rows
     assert after["lineage_runs"] == {run.run_id}
+
+
+def test_weekly_ml_scores_the_warehouse_under_a_version_named_after_the_logical_date(weekly_ml_run, rerun, settings):
+    assert weekly_ml_run.state == "success", weekly_ml_run.log[-3000:]
+    assert weekly_ml_run.tasks == {"train_and_score": "success", "warehouse": "success", "reports": "success"}
+    version = "20261122T050000Z-weekly"
+    with _warehouse(settings) as connection:
+        for table in ("ml_anomaly_scores", "ml_demand_forecast", "ml_cross_sell"):
+            versions = connection.execute(f"SELECT DISTINCT model_version FROM {table}").fetchall()
+            assert versions == [(version,)], table
+        unknown = connection.execute("SELECT count(*) FROM ml_anomaly_scores s LEFT JOIN fact_transaction f "
+                                     "USING (transaction_id) WHERE f.transaction_id IS NULL").fetchone()[0]
+        transactions = connection.execute("SELECT count(*) FROM fact_transaction").fetchone()[0]
+    assert unknown == 0
+    assert transactions == rerun[1]["counts"]["fact_transaction"]
+    models = Path(settings.layer_uri("gold")).parent / "models"
+    assert {folder.name for folder in models.iterdir() if (folder / version).is_dir()} == ML_MODELS

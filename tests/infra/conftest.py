@@ -3,13 +3,14 @@ a private AWS emulator and the local stack's real Kafka broker."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
-from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY
+from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY, require_loopback
 
 # The configurations the tests run; copied so init never writes into the working tree.
 CONFIG_FOLDERS = ("modules", "environments/dev", "environments/prod", "infra/bootstrap")
@@ -48,7 +49,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def emulator_endpoint():
     """A private moto server on a free loopback port: apply/destroy here cannot disturb the
-    buckets that other tests keep on the shared stack's emulator."""
+    buckets that other tests keep on the shared stack's emulator. RTDP_INFRA_TEST_ENDPOINT
+    names an already running loopback emulator to use instead (e.g. another moto or LocalStack)."""
+    external = os.environ.get("RTDP_INFRA_TEST_ENDPOINT")
+    if external:
+        require_loopback(external)
+        yield external
+        return
     from moto.server import ThreadedMotoServer
 
     port = _free_port()

@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ROOT / ".cache" / "terraform"
+# Where `make tools` put OpenTofu and the provider mirror (RTDP_TOOLS_DIR overrides, as in install.sh).
+TOOLS = Path(os.environ.get("RTDP_TOOLS_DIR", ROOT / ".cache" / "terraform"))
 TOFU_BINARY = TOOLS / "bin" / "tofu"
 CLI_CONFIG = TOOLS / "tofu.rc"
 
