@@ -20,7 +20,7 @@ OWNER = "data-platform"
 # A fixed date in the past; with catchup=False only the latest interval is ever scheduled.
 START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
 
-# Produced by the daily batch's warehouse task; a new warehouse triggers the quality run.
+# Updated by every warehouse build (daily batch, weekly ML); a new warehouse triggers the quality run.
 WAREHOUSE_ASSET = Asset(name="rtdp_warehouse", uri="rtdp://warehouse")
 
 alerts = logging.getLogger("rtdp.alerts")

@@ -115,11 +115,11 @@ def fit_category(daily: pd.Series, cutoff: pd.Timestamp, weeks: int,
     Returns the weekly forecast (week_start, forecast_units, forecast_lower, forecast_upper)
     and the model as Prophet JSON. Negative daily forecasts are cut to 0 before summing.
     """
+    prophet_model = _quiet_prophet()
     from prophet.serialize import model_to_json
 
-    prophet = _quiet_prophet()
     history = daily[daily.index < cutoff]
-    model = prophet(holidays=holidays, **PROPHET_PARAMS)
+    model = prophet_model(holidays=holidays, **PROPHET_PARAMS)
     model.fit(pd.DataFrame({"ds": history.index, "y": history.to_numpy()}))
     future = pd.DataFrame({"ds": pd.date_range(cutoff, periods=weeks * _DAYS_PER_WEEK, freq="D")})
     point = model.predict(future)["yhat"].clip(lower=0).to_numpy()
