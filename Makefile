@@ -16,7 +16,9 @@ export AWS_ACCESS_KEY_ID ?= test
 export AWS_SECRET_ACCESS_KEY ?= test
 endif
 
-.PHONY: help install demo test test-fast bench wheel up down status pipeline clean
+AIRFLOW_VENV := .venv-airflow
+
+.PHONY: help install demo test test-fast bench wheel up down status pipeline airflow airflow-install airflow-stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,7 +36,7 @@ install: $(VENV)/.installed ## Create .venv and install the platform with all it
 demo: install ## Generate data and run the whole platform on the local default; prints where the results are
 	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED)
 
-test: install ## Run the whole test suite (starts the local stack it needs by itself)
+test: install airflow-install ## Run the whole test suite (starts the local stack it needs by itself)
 	$(BIN)/pytest
 
 test-fast: install ## Run only the fast unit tests
@@ -58,6 +60,17 @@ status: install ## Show the local stack's services
 
 pipeline: install ## Run the batch pipeline in ENV (e.g. `make pipeline ENV=dev` on the local stack)
 	$(RTDP) run --env $(ENV) --scale $(SCALE) --seed $(SEED)
+
+$(AIRFLOW_VENV)/.installed: pyproject.toml infra/airflow/requirements.txt infra/airflow/constraints.txt
+	PYTHON=$(PYTHON) infra/airflow/install.sh
+
+airflow-install: $(AIRFLOW_VENV)/.installed ## Create .venv-airflow: Apache Airflow plus the platform, pinned
+
+airflow: airflow-install ## Start Airflow on 127.0.0.1 (prints the URL and the admin login); DAGs from dags/
+	SCALE=$(SCALE) infra/airflow/start.sh
+
+airflow-stop: ## Stop what `make airflow` started
+	infra/airflow/stop.sh
 
 clean: ## Remove generated data and build outputs (keeps .venv and the tools cache)
 	rm -rf data dist build spark-warehouse

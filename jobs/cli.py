@@ -21,9 +21,13 @@ from rich.table import Table
 from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
 from jobs.stack.cli import app as stack_app
+from jobs.streaming.cli import app as stream_app
+from ml.cli import app as ml_app
 
 app = typer.Typer(help="Real-Time Data Engineering Learning Platform.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack (Kafka, AWS emulator).")
+app.add_typer(stream_app, name="stream", help="Real-time ingestion: produce events, run the streaming job, check lag.")
+app.add_typer(ml_app, name="ml", help="Train and score the ML models on gold (forecast, segments, churn, anomalies, cross-sell).")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -112,6 +116,13 @@ def gold(env: EnvOption = "local") -> None:
     _run_medallion(load_settings(env), ("gold",))
 
 
+def _train_models(settings: Settings) -> None:
+    from ml import train_and_score
+    from ml.cli import summary_table
+
+    console.print(summary_table(train_and_score(settings)))
+
+
 def _warehouse(settings: Settings) -> None:
     from jobs.warehouse import build_warehouse
 
@@ -149,14 +160,19 @@ def run(
     scale: ScaleOption = DEFAULT_SCALE,
     seed: SeedOption = DEFAULT_SEED,
     skip_generate: Annotated[bool, typer.Option(help="Use the raw files already there.")] = False,
+    skip_ml: Annotated[bool, typer.Option(help="Leave out model training and scoring.")] = False,
 ) -> None:
-    """Everything: generate -> bronze -> silver -> gold -> warehouse -> reports."""
+    """Everything: generate -> bronze -> silver -> gold -> ML -> warehouse -> reports."""
     settings = load_settings(env)
     steps: list[tuple[str, Callable[[], None]]] = []
     if not skip_generate:
         steps.append(("generate raw data", lambda: _generate(settings, scale, seed)))
     steps += [
         ("bronze, silver, gold (Spark)", lambda: _run_medallion(settings, ("bronze", "silver", "gold"))),
+    ]
+    if not skip_ml:
+        steps.append(("train and score the ML models", lambda: _train_models(settings)))
+    steps += [
         ("load DuckDB warehouse", lambda: _warehouse(settings)),
         ("run the ten reports", lambda: _reports(settings)),
     ]

@@ -170,30 +170,46 @@ def process_batch(target: StreamTarget, batch: DataFrame, batch_id: int) -> Batc
     max_event_time = previous.max_event_time if previous else None
     rows = kafka_rows(batch).persist()
     try:
-        ends = rows.groupBy("kafka_partition").agg(F.max("kafka_offset").alias("last"), F.count(F.lit(1)).alias("rows")).collect()
-        offsets.update({str(end["kafka_partition"]): end["last"] + 1 for end in ends})
-        rows_in = sum(end["rows"] for end in ends)
-        outcome: Counter[str | None] = Counter()
-        if rows_in:
-            outcome, newest = _process_rows(target, rows, batch_id, started, watermark)
-            if newest is not None and (max_event_time is None or newest > max_event_time):
-                max_event_time = newest
+        tally = _process_rows(target, rows, batch_id, started, watermark)
     finally:
         rows.unpersist()
-    rejected = {reason: count for reason, count in outcome.items() if reason is not None}
-    counts = {"rows_in": rows_in, "silver": outcome[None], **rejected}
+    offsets.update(tally.next_offsets)
+    if tally.newest is not None and (max_event_time is None or tally.newest > max_event_time):
+        max_event_time = tally.newest
+    rejected = {reason: count for reason, count in tally.outcome.items() if reason is not None}
+    rows_in, silver = sum(tally.outcome.values()), tally.outcome[None]
     finished = utc_now()
     write_progress(settings, target.layout.progress, BatchProgress(
         batch_id=batch_id, max_event_time=max_event_time, offsets=offsets, finished_at=finished, watermark=watermark,
-        counts=counts))
+        counts={"rows_in": rows_in, "silver": silver, **rejected}))
     lag = target.lag.lag(target.topic, offsets) if target.lag else None
-    return BatchReport(target.topic, batch_id, rows_in, outcome[None], rejected, watermark, started, finished, lag)
+    return BatchReport(target.topic, batch_id, rows_in, silver, rejected, watermark, started, finished, lag)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    outcome: Counter  # reason (None = accepted) -> records
+    next_offsets: dict[str, int]  # partition -> offset after its last record in the batch
+    newest: datetime | None  # newest accepted event_time
+
+
+def _tally(classified: DataFrame) -> _Tally:
+    """One pass over the classified batch: records per reason, offsets reached, newest event."""
+    stats = classified.groupBy(REASON, "kafka_partition").agg(
+        F.count(F.lit(1)).alias("records"), F.max("kafka_offset").alias("last"), F.max("event_time").alias("newest")).collect()
+    outcome: Counter = Counter()
+    next_offsets: dict[str, int] = {}
+    for row in stats:
+        outcome[row[REASON]] += row["records"]
+        partition = str(row["kafka_partition"])
+        next_offsets[partition] = max(next_offsets.get(partition, 0), row["last"] + 1)
+    newest = max((row["newest"] for row in stats if row[REASON] is None), default=None)
+    return _Tally(outcome, next_offsets, newest)
 
 
 def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started: datetime,
-                  watermark: datetime | None) -> tuple[Counter, datetime | None]:
-    """Write bronze, quarantine, dead letters, silver and gold for a non-empty batch; return
-    the count per reason (None = accepted) and the newest accepted event_time."""
+                  watermark: datetime | None) -> _Tally:
+    """Write bronze, quarantine, dead letters, gold and silver for the batch's records."""
     spark, layout = rows.sparkSession, target.layout
     _overwrite_partitions(bronze_rows(rows, batch_id, started).coalesce(1), layout.bronze,
                           ["event_date", "batch_id"])
@@ -201,16 +217,14 @@ def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started:
     classified = classify(rows, target.contract, watermark=watermark, max_future=target.options.max_future,
                           seen_event_ids=seen).persist()
     try:
-        stats = classified.groupBy(REASON).agg(F.count(F.lit(1)).alias("rows"), F.max("event_time").alias("newest")).collect()
-        outcome = Counter({row[REASON]: row["rows"] for row in stats})
-        newest = next((row["newest"] for row in stats if row[REASON] is None), None)
-        if len(outcome) > 1 or None not in outcome:
+        tally = _tally(classified)
+        if any(reason is not None for reason in tally.outcome):
             rejects = classified.filter(F.col(REASON).isNotNull()) \
                 .select("kafka_topic", "kafka_partition", "kafka_offset", "key", "value", REASON, DETAIL) \
                 .orderBy("kafka_partition", "kafka_offset").collect()
             _write_quarantine(target, rejects, batch_id)
             target.dead_letters.send(_dead_letters(rejects, batch_id))
-        if outcome[None]:
+        if tally.outcome[None]:
             silver = silver_rows(classified, target.contract, batch_id, started)
             # Silver last: `classified` reads silver (the duplicate check), and a write to silver
             # makes Spark drop that cached plan, so a later use would compute it all again.
@@ -219,4 +233,4 @@ def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started:
             _overwrite_partitions(silver.coalesce(1), layout.silver, ["event_date", "batch_id"])
     finally:
         classified.unpersist()
-    return outcome, newest
+    return tally

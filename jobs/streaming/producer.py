@@ -54,7 +54,7 @@ class _Deliveries:
         self.failed = 0
         self.first_error: str | None = None
 
-    def report(self, error: KafkaError | None, message: Message) -> None:
+    def report(self, error: KafkaError | None, message: Message | None) -> None:
         if error is None:
             self.sent += 1
             return
@@ -79,14 +79,16 @@ def produce(bootstrap_servers: str, topic: str, events: Iterable[OutgoingEvent],
     attempted = 0
     start = time.monotonic()
     for event in itertools.islice(events, count):
-        now = time.monotonic()
-        if (duration_s is not None and now - start >= duration_s) or (stop is not None and stop.is_set()):
+        # Paced against the start, so a slow moment is caught up instead of lowering the rate.
+        due = start + attempted / rate if rate is not None else time.monotonic()
+        if duration_s is not None and due - start >= duration_s:
             break
-        if rate is not None:
-            # Paced against the start, so a slow moment is caught up instead of lowering the rate.
-            ahead = start + attempted / rate - now
-            if ahead > 0:
-                producer.poll(ahead)
+        # poll returns early when it serves a delivery report, hence the loop; short waits keep
+        # a stop request from waiting for a slow rate.
+        while not _stopped(stop) and (ahead := due - time.monotonic()) > 0:
+            producer.poll(min(ahead, 0.2))
+        if _stopped(stop):
+            break
         _send(producer, topic, event, deliveries)
         attempted += 1
     unflushed = producer.flush(flush_timeout_s)
@@ -98,6 +100,10 @@ def produce(bootstrap_servers: str, topic: str, events: Iterable[OutgoingEvent],
     return ProduceSummary(topic, deliveries.sent, deliveries.failed, seconds, deliveries.first_error)
 
 
+def _stopped(stop: threading.Event | None) -> bool:
+    return stop is not None and stop.is_set()
+
+
 def _send(producer: Producer, topic: str, event: OutgoingEvent, deliveries: _Deliveries) -> None:
     while True:
         try:
@@ -105,6 +111,11 @@ def _send(producer: Producer, topic: str, event: OutgoingEvent, deliveries: _Del
             break
         except BufferError:
             producer.poll(0.05)  # the local queue is full: let deliveries drain first
+        except KafkaException as error:
+            # Refused before sending (e.g. larger than message.max.bytes): a failure, reported
+            # like any other, with no delivery report to wait for.
+            deliveries.report(error.args[0], None)
+            break
     producer.poll(0)
 
 

@@ -255,6 +255,17 @@ def test_rerun_gives_identical_gold_and_batch_ids(pipeline_run, caplog):
     assert any("accounts.csv" in message and "branch" in message for message in caplog.messages)
 
 
+def test_steps_run_separately_keep_each_others_lineage(pipeline_run):
+    settings, _ = pipeline_run
+    run_pipeline(settings, steps=("gold",), run_id="run-3")
+
+    steps_by_run = {(row["step"], row["run_id"])
+                    for row in read_parquet(Path(settings.layer_uri("gold")) / "pipeline_lineage")}
+    assert {step for step, _ in steps_by_run} == {"bronze", "silver", "gold"}
+    assert {run for step, run in steps_by_run if step == "gold"} == {"run-3"}
+    assert {run for step, run in steps_by_run if step != "gold"} == {"run-2"}
+
+
 def test_missing_column_is_one_line_error(spark, tmp_path, monkeypatch):
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
     settings = load_settings("local")

@@ -1,0 +1,55 @@
+"""The producer against the real broker: what it reports is what the broker holds."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from jobs.contracts import TRANSACTION, check_event
+from jobs.errors import PlatformError
+from jobs.streaming.producer import produce
+from jobs.streaming.sources import Catalogue, synthetic_transactions
+from jobs.streaming.topics import ensure_topics, prefixed
+from stream_helpers import raw_message, read_topic
+
+pytestmark = pytest.mark.integration
+
+CATALOGUE = Catalogue(accounts=("A000001", "A000002", "A000003"), products=(("P0001", Decimal("9.99")), ("P0002", Decimal("120.00"))))
+
+
+def test_count_events_are_sent_keyed_by_account_and_all_acknowledged(local_stack, topic_prefix):
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(local_stack.kafka.bootstrap_servers, [topic])
+    summary = produce(local_stack.kafka.bootstrap_servers, topic, synthetic_transactions(CATALOGUE, seed=3), count=250)
+    received = read_topic(local_stack.kafka.bootstrap_servers, topic)
+    assert (summary.sent, summary.failed, len(received)) == (250, 0, 250)
+    for item in received:
+        assert check_event(TRANSACTION, item.value).accepted
+        assert item.key.decode() == json.loads(item.value)["account_id"]
+
+
+def test_a_rate_and_a_duration_bound_the_number_of_events(local_stack, topic_prefix):
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(local_stack.kafka.bootstrap_servers, [topic])
+    summary = produce(local_stack.kafka.bootstrap_servers, topic, synthetic_transactions(CATALOGUE), rate=40, duration_s=1.0)
+    # Event i leaves no earlier than i / rate seconds after the start, and none at or after the duration.
+    assert 0 < summary.sent <= 40 and summary.failed == 0
+
+
+def test_events_the_broker_refuses_are_counted_as_failed(local_stack, topic_prefix):
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(local_stack.kafka.bootstrap_servers, [topic])
+    oversized = raw_message(b"x" * 2_000_000)
+    stream = synthetic_transactions(CATALOGUE)
+    events = [next(stream) for _ in range(5)]
+    summary = produce(local_stack.kafka.bootstrap_servers, topic, events[:2] + [oversized] + events[2:])
+    assert (summary.sent, summary.failed) == (5, 1)
+    assert "size" in summary.first_error.lower() or "large" in summary.first_error.lower()
+    assert len(read_topic(local_stack.kafka.bootstrap_servers, topic)) == 5
+
+
+def test_an_unreachable_broker_is_one_clear_error():
+    with pytest.raises(PlatformError, match="no Kafka broker answers at 127.0.0.1:1"):
+        produce("127.0.0.1:1", "transactions", [])
