@@ -10,7 +10,6 @@ instead of adding to it. Dead letters are the exception: see jobs.streaming.dead
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,9 +31,6 @@ from jobs.streaming.lag import KafkaLag
 from jobs.streaming.layout import StreamLayout
 from jobs.streaming.progress import BatchProgress, progress_before, write_progress
 from jobs.streaming.reasons import DEAD_LETTER_REASONS
-
-log = logging.getLogger("rtdp.streaming")
-
 
 @dataclass(frozen=True)
 class StreamOptions:

@@ -8,7 +8,7 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, TypeVar
 
 import typer
@@ -29,7 +29,7 @@ EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local,
 PrefixOption = Annotated[str, typer.Option(help="Prefix of the topic names on the broker, e.g. 'dev.' (as in Terraform).")]
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     synthetic = "synthetic"
     replay = "replay"
 

@@ -86,13 +86,14 @@ def _failure(query: StreamingQuery, target: StreamTarget) -> PlatformError | Non
     return PlatformError(f"the stream of topic {target.topic} stopped: {cause}")
 
 
-def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), options: StreamOptions = StreamOptions(),
+def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), options: StreamOptions | None = None,
                *, stop: threading.Event | None = None, on_batch: OnBatch | None = None) -> list[BatchReport]:
     """Stream `topics` (platform names, without prefix) into bronze, silver and gold until the
     queries finish (`options.once`) or `stop` is set; return every batch's report.
 
     Raises PlatformError if the broker is unreachable, a checkpoint is inconsistent or a query fails.
     """
+    options = options or StreamOptions()
     bootstrap = settings.kafka.bootstrap_servers
     ensure_topics(bootstrap, [prefixed(topic, options.topic_prefix) for topic in topics])
     lag = KafkaLag(bootstrap)

@@ -50,7 +50,7 @@ def _silver_ids(target) -> list[str]:
 
 def _quarantine(target, batch_id: int) -> list[tuple[str, str]]:
     table = pq.read_table(f"{target.layout.quarantine}/part-{batch_id:012d}.parquet")
-    return sorted(zip(table.column("reason").to_pylist(), table.column("record").to_pylist()))
+    return sorted(zip(table.column("reason").to_pylist(), table.column("record").to_pylist(), strict=True))
 
 
 def test_a_batch_run_twice_leaves_the_outputs_of_one_run(spark, target):

@@ -13,6 +13,7 @@ from jobs.streaming.dead_letters import REASON_HEADER, SOURCE_HEADER
 from jobs.streaming.job import run_stream
 from jobs.streaming.layout import stream_layout
 from jobs.streaming.producer import produce
+from jobs.streaming.status import stream_status
 from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, prefixed
 from stream_helpers import message, movement_document, raw_message, read_lake, read_topic, transaction_document
 
@@ -56,6 +57,8 @@ def test_valid_events_land_once_in_silver_and_gold_even_when_sent_twice(stream_s
     assert sum(report.rejected.get("duplicate_event", 0) for report in reports) == 300
     assert _column(stream_settings, layout.quarantine, "reason") == ["duplicate_event"] * 300
     assert read_topic(stream_settings.kafka.bootstrap_servers, dead_letter_topic(topic)) == []
+    (status,) = stream_status(stream_settings, ["transactions"], topic_prefix)
+    assert (status.last_batch, status.lag, status.counts["duplicate_event"]) == (reports[-1].batch_id, 0, 300)
 
 
 def test_bad_events_go_to_the_dead_letter_topic_and_quarantine_with_their_reason(stream_settings, topic_prefix):
@@ -84,7 +87,7 @@ def test_bad_events_go_to_the_dead_letter_topic_and_quarantine_with_their_reason
     assert all(letter.headers[SOURCE_HEADER].startswith(topic + "/") for letter in letters)
     quarantine = read_lake(stream_settings, layout.quarantine)
     expected = sorted((payload.decode("utf-8", errors="replace"), reason) for payload, reason in bad.items())
-    assert sorted(zip(quarantine.column("record").to_pylist(), quarantine.column("reason").to_pylist())) == expected
+    assert sorted(zip(quarantine.column("record").to_pylist(), quarantine.column("reason").to_pylist(), strict=True)) == expected
     assert _column(stream_settings, layout.silver, "event_id") == sorted(document["event_id"] for document in good)
 
 
