@@ -47,5 +47,4 @@ module "state_bucket" {
   force_destroy                      = var.force_destroy
   require_tls                        = !local.emulated
   noncurrent_version_expiration_days = var.state_version_retention_days
-  tags                               = { purpose = "opentofu-state" }
 }

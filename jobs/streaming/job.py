@@ -87,32 +87,26 @@ def _failure(query: StreamingQuery, target: StreamTarget) -> PlatformError | Non
 
 
 def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), options: StreamOptions | None = None,
-               *, stop: threading.Event | None = None, on_batch: OnBatch | None = None) -> list[BatchReport]:
+               *, stop: threading.Event | None = None) -> list[BatchReport]:
     """Stream `topics` (platform names, without prefix) into bronze, silver and gold until the
     queries finish (`options.once`) or `stop` is set; return every batch's report.
 
     Raises PlatformError if the broker is unreachable, a checkpoint is inconsistent or a query fails.
     """
     options = options or StreamOptions()
+    stop = stop or threading.Event()
     bootstrap = settings.kafka.bootstrap_servers
     ensure_topics(bootstrap, [prefixed(topic, options.topic_prefix) for topic in topics])
     lag = KafkaLag(bootstrap)
     targets = stream_targets(settings, topics, options, KafkaDeadLetters(bootstrap), lag)
-    for target in targets:
-        require_checkpoint_with_data(settings, target.layout)
-    spark = streaming_session(settings)
-    reports: list[BatchReport] = []
-    lock = threading.Lock()
-
-    def collect(report: BatchReport) -> None:
-        with lock:
-            reports.append(report)
-        if on_batch:
-            on_batch(report)
-
-    queries = [(start_query(spark, target, collect), target) for target in targets]
-    stop = stop or threading.Event()
+    reports: list[BatchReport] = []  # appended to by the queries' foreachBatch threads
+    queries: list[tuple[StreamingQuery, StreamTarget]] = []
     try:
+        for target in targets:
+            require_checkpoint_with_data(settings, target.layout)
+        spark = streaming_session(settings)
+        for target in targets:
+            queries.append((start_query(spark, target, reports.append), target))
         while not stop.is_set():
             for query, target in queries:
                 failure = None if query.isActive else _failure(query, target)

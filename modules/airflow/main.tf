@@ -20,7 +20,7 @@ module "dag_bucket" {
   kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
   require_tls   = var.require_tls
-  tags          = merge(var.tags, { purpose = "airflow" })
+  tags          = var.tags
 }
 
 data "aws_iam_policy_document" "execution_trust" {

@@ -12,5 +12,5 @@ module "bucket" {
   force_destroy                      = var.force_destroy
   require_tls                        = var.require_tls
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
-  tags                               = merge(var.tags, { purpose = "artifacts" })
+  tags                               = var.tags
 }

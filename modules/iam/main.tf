@@ -167,7 +167,7 @@ resource "aws_iam_role" "job" {
   description          = each.value.description
   assume_role_policy   = data.aws_iam_policy_document.job_trust.json
   max_session_duration = 3600
-  tags                 = merge(var.tags, { job_family = each.key })
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "job" {

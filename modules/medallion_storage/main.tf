@@ -38,5 +38,5 @@ module "layer" {
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   infrequent_access_transitions      = each.value.infrequent_access
   expirations                        = each.value.expirations
-  tags                               = merge(var.tags, { layer = each.key })
+  tags                               = var.tags
 }

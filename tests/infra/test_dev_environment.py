@@ -104,12 +104,14 @@ def dev_stack(config_tree, emulator_endpoint, kafka_bootstrap, tmp_path_factory)
     stack.outputs = dev.outputs()
     yield stack
     stack.destroy()
-    bootstrap.destroy()
+    # The state bucket is left to die with the private emulator: moto fails to delete keys whose
+    # versions include delete markers, which every released lock leaves behind.
     print(f"\ndev environment timings (s): {json.dumps({k: round(v, 1) for k, v in stack.timings.items()})}")
 
 
 def test_location_uris_equal_the_settings_file(dev_stack):
-    assert dev_stack.outputs["location_uris"] == SETTINGS["storage"]
+    expected = {key.removesuffix("_uri"): uri for key, uri in SETTINGS["storage"].items()}
+    assert dev_stack.outputs["location_uris"] == expected
 
 
 def test_layer_buckets_exist_versioned_encrypted_and_private(dev_stack):
@@ -231,12 +233,11 @@ def test_non_loopback_endpoint_and_mwaa_on_the_emulator_are_refused(dev_stack):
                    endpoint_url=dev_stack.endpoint)
     result = outside.run("plan", "-no-color", "-lock=false", check=False)
     assert result.returncode != 0
-    assert "must be a loopback address" in result.stderr
-    mwaa = Tofu(workdir=dev_stack.dev.workdir, data_dir=dev_stack.dev.data_dir,
-                variables={**dev_stack.dev.variables, "enable_mwaa": "true"}, endpoint_url=dev_stack.endpoint)
-    result = mwaa.run("plan", "-no-color", "-lock=false", check=False)
+    assert "must be a loopback address" in " ".join(result.stderr.split())
+    # -var, because terraform.tfvars outranks TF_VAR_ variables.
+    result = dev_stack.dev.run("plan", "-no-color", "-lock=false", "-var=enable_mwaa=true", check=False)
     assert result.returncode != 0
-    assert "MWAA exists only on real AWS" in result.stderr
+    assert "MWAA exists only on real AWS" in " ".join(result.stderr.split())
     with pytest.raises(ValueError, match="not a loopback address"):
         Tofu(workdir=DEV, data_dir=dev_stack.dev.data_dir, endpoint_url="http://192.0.2.1:4566").apply()
 
