@@ -18,7 +18,7 @@ endif
 
 AIRFLOW_VENV := .venv-airflow
 
-.PHONY: help install demo test test-fast bench wheel up down status pipeline airflow airflow-install airflow-stop clean
+.PHONY: help install demo test test-fast bench wheel up down status pipeline airflow airflow-install airflow-stop tools test-infra clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,7 +37,13 @@ demo: install ## Generate data and run the whole platform on the local default; 
 	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED)
 
 test: install airflow-install ## Run the whole test suite (starts the local stack it needs by itself)
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/infra
+
+tools: ## Build OpenTofu and its providers into .cache/terraform (long the first time)
+	bash infra/toolchain/install.sh
+
+test-infra: install tools ## Run the Terraform tests: fmt, validate, apply/plan/destroy against the emulator
+	$(BIN)/pytest tests/infra
 
 test-fast: install ## Run only the fast unit tests
 	$(BIN)/pytest -m unit

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import os
 import tempfile
 import uuid
 
@@ -71,6 +72,8 @@ def main() -> None:
 
     base = load_settings(args.env)
     run = uuid.uuid4().hex[:8]
+    # Other work on the machine slows every micro-batch: say how busy it was.
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="rtdp-bench-") as folder:
         # Accounts and products for the synthetic events.
         catalogue_settings = _lake(base, folder, f"bench-{run}-catalogue")
@@ -96,6 +99,7 @@ def main() -> None:
                 _print(f"{kind} ({title})", summary)
         for layer in LAKE_LAYERS:
             storage.delete_dir(catalogue_settings, catalogue_settings.layer_uri(layer))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
