@@ -60,7 +60,9 @@ def start_query(spark: SparkSession, target: StreamTarget, on_batch: OnBatch) ->
     reader = (spark.readStream.format("kafka")
               .option("kafka.bootstrap.servers", target.settings.kafka.bootstrap_servers)
               .option("subscribe", target.topic)
-              .option("startingOffsets", "earliest"))
+              .option("startingOffsets", "earliest")
+              # Reading must never create a topic (e.g. recreate one just deleted): ensure_topics does that.
+              .option("kafka.allow.auto.create.topics", "false"))
     if options.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(options.max_offsets_per_trigger))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from jobs.stack.kafka import KafkaBroker, parse_bootstrap
 from jobs.stack.paths import stack_paths
 
 pytestmark = pytest.mark.unit
+
+# The port `make airflow` prefers (infra/airflow/start.sh).
+AIRFLOW_PORT = 8080
 
 ROOT = Path(__file__).resolve().parents[2]
 # Keys whose container value must differ: inside a container the broker listens on all
@@ -67,6 +71,12 @@ def test_kafka_image_matches_the_maven_broker_version(compose, dev_settings):
     assert tag == pom_property(pom, "kafka.version")
 
 
+def test_airflow_image_is_tagged_with_the_project_version(compose):
+    image_name, tag = _image_tag(compose["services"]["airflow"]["image"])
+    assert image_name == "rtdp-airflow"
+    assert tag == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
 def test_localstack_tag_is_a_community_release(compose):
     image_name, tag = _image_tag(compose["services"]["localstack"]["image"])
     assert image_name == "localstack/localstack"
@@ -74,7 +84,7 @@ def test_localstack_tag_is_a_community_release(compose):
 
 
 def test_ports_are_loopback_only_and_the_same_as_without_docker(compose, dev_settings):
-    expected = {"kafka": KAFKA_PORT, "localstack": AWS_PORT}
+    expected = {"kafka": KAFKA_PORT, "localstack": AWS_PORT, "airflow": AIRFLOW_PORT}
     for name, service in compose["services"].items():
         published = _published_ports(service)
         assert published, f"{name} publishes no port"
