@@ -34,7 +34,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed ## Create .venv and install the platform with all its pinned dependencies
 
 demo: install ## Generate data and run the whole platform on the local default; prints where the results are
-	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED)
+	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events 3000
 
 test: install airflow-install ## Run the whole test suite (starts the local stack it needs by itself)
 	$(BIN)/pytest --ignore=tests/infra

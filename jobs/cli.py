@@ -123,6 +123,23 @@ def _train_models(settings: Settings) -> None:
     console.print(summary_table(train_and_score(settings)))
 
 
+def _stream_segment(settings: Settings, events: int) -> None:
+    """Live events through Kafka and Spark Structured Streaming into silver and gold; the Kafka
+    broker is started for it if needed and stopped afterwards if it was started here."""
+    from jobs.stack import stack_down, stack_up
+    from jobs.streaming.segment import run_live_segment
+
+    started = [status.name for status in stack_up(settings, only=["kafka"]) if status.state == "started"]
+    try:
+        summary = run_live_segment(settings, events=events, rate=500.0, topic_prefix="")
+    finally:
+        if started:
+            stack_down(settings, only=started)
+    console.print(f"streamed {summary.produced.sent:,} events; {summary.in_silver:,} in silver and gold after "
+                  f"{summary.seconds:.1f} s; produce-to-silver latency p50 {summary.percentile(0.5):.1f} s, "
+                  f"p95 {summary.percentile(0.95):.1f} s")
+
+
 def _warehouse(settings: Settings) -> None:
     from jobs.warehouse import build_warehouse
 
@@ -161,9 +178,16 @@ def run(
     seed: SeedOption = DEFAULT_SEED,
     skip_generate: Annotated[bool, typer.Option(help="Use the raw files already there.")] = False,
     skip_ml: Annotated[bool, typer.Option(help="Leave out model training and scoring.")] = False,
+    stream_events: Annotated[int, typer.Option(help="Also stream this many live events through Kafka (0: none).",
+                                               min=0)] = 0,
 ) -> None:
-    """Everything: generate -> bronze -> silver -> gold -> ML -> warehouse -> reports."""
+    """Everything: generate -> bronze -> silver -> gold -> ML -> [live stream] -> warehouse -> reports."""
     settings = load_settings(env)
+    if stream_events:
+        from jobs.streaming.spark_kafka import prepare_spark_launch
+
+        # The Kafka connector must be on the class path before this process starts Spark.
+        prepare_spark_launch(settings)
     steps: list[tuple[str, Callable[[], None]]] = []
     if not skip_generate:
         steps.append(("generate raw data", lambda: _generate(settings, scale, seed)))
@@ -172,6 +196,8 @@ def run(
     ]
     if not skip_ml:
         steps.append(("train and score the ML models", lambda: _train_models(settings)))
+    if stream_events:
+        steps.append(("stream live events through Kafka", lambda: _stream_segment(settings, stream_events)))
     steps += [
         ("load DuckDB warehouse", lambda: _warehouse(settings)),
         ("run the ten reports", lambda: _reports(settings)),

@@ -26,6 +26,10 @@ OPERATIONS_DDL = "operations.sql"
 QUARANTINE_TABLE = "quarantine"
 
 
+# Facts the streaming job extends between batch runs, with the key that identifies a row.
+STREAM_INCREMENTS = {"fact_transaction": "transaction_id"}
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that never downloads extensions and works in UTC.
 
@@ -141,6 +145,25 @@ def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, table:
         raise PlatformError(f"gold table {table} not found at {folder}: run `rtdp gold` first")
 
 
+def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, key: str) -> None:
+    """Append the streaming job's micro-batches (`<gold>/<table>_stream/batch_id=N/`) to a fact.
+
+    A key the batch pipeline already loaded wins, so replaying history through the stream
+    never counts an event twice.
+    """
+    folder = storage.join(settings.layer_uri("gold"), f"{table}_stream")
+    batches = [storage.join(folder, batch) for batch in _subfolders(settings, folder)
+               if _parquet_files(settings, storage.join(folder, batch))]
+    if not batches:
+        return
+    columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
+    patterns = ", ".join(_sql_literal(storage.join(batch, "*.parquet")) for batch in batches)
+    connection.execute(
+        f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM read_parquet([{patterns}]) AS increment "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS loaded WHERE loaded.{key} = increment.{key})"
+    )
+
+
 def _load_quarantine(connection: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     root = settings.layer_uri("quarantine")
     for dataset in _subfolders(settings, root):
@@ -178,6 +201,8 @@ def build_warehouse(settings: Settings) -> dict[str, int]:
             operational_tables = _execute_ddl(connection, OPERATIONS_DDL)
             for table in star_tables:
                 _load_gold(connection, settings, table, required=True)
+            for table, key in STREAM_INCREMENTS.items():
+                _load_stream_increments(connection, settings, table, key)
             for table in operational_tables:
                 if table == QUARANTINE_TABLE:
                     _load_quarantine(connection, settings)

@@ -118,6 +118,27 @@ def test_builds_every_ddl_table_from_gold_and_leaves_absent_optional_tables_empt
     assert comment.startswith("Sales transactions")
 
 
+def test_stream_micro_batches_extend_fact_transaction_without_double_counting(local_settings):
+    write_gold(local_settings)
+    batch_rows = GOLD_ROWS["fact_transaction"]
+    streamed = [dict(batch_rows[0], amount=Decimal("1.00")),  # already loaded by the batch pipeline
+                dict(batch_rows[0], transaction_id="S1", amount=Decimal("10.00")),
+                dict(batch_rows[0], transaction_id="S2", amount=Decimal("20.00"))]
+    stream_folder = storage.join(local_settings.layer_uri("gold"), "fact_transaction_stream")
+    schema = ddl_schema("fact_transaction")
+    for batch, rows in enumerate((streamed[:2], streamed[2:])):
+        storage.write_bytes(local_settings, storage.join(stream_folder, f"batch_id={batch}", "part-0.parquet"),
+                            parquet_bytes(pa.Table.from_pylist(rows, schema=schema)))
+
+    counts = build_warehouse(local_settings)
+
+    expected_ids = {row["transaction_id"] for row in batch_rows} | {"S1", "S2"}
+    expected_revenue = sum(row["amount"] for row in batch_rows) + Decimal("30.00")
+    assert counts["fact_transaction"] == len(expected_ids)
+    with connect(local_settings.warehouse_path, read_only=True) as warehouse:
+        assert warehouse.sql("SELECT sum(amount) FROM fact_transaction").fetchone()[0] == expected_revenue
+
+
 def test_rebuilding_replaces_the_warehouse_instead_of_appending(local_settings):
     write_gold(local_settings)
     build_warehouse(local_settings)
