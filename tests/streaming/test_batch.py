@@ -14,7 +14,7 @@ from jobs.streaming.batch import StreamOptions, StreamTarget, process_batch
 from jobs.streaming.dead_letters import DeadLetter
 from jobs.streaming.layout import stream_layout
 from jobs.streaming.progress import latest_progress
-from stream_helpers import read_lake, transaction_document
+from stream_io import read_lake, transaction_document
 
 pytestmark = pytest.mark.spark
 

@@ -10,7 +10,7 @@ import pytest
 
 from jobs.contracts import TRANSACTION
 from jobs.streaming.classify import REASON, bronze_rows, classify, kafka_rows, silver_rows
-from stream_helpers import transaction_document, utc_text
+from stream_io import transaction_document, utc_text
 
 pytestmark = pytest.mark.spark
 

@@ -17,7 +17,7 @@ from jobs.contracts import (
     check_event,
 )
 from jobs.contracts.registry import schema_files
-from stream_helpers import PROJECT_DOCS, movement_document, transaction_document
+from stream_io import PROJECT_DOCS, movement_document, transaction_document
 
 pytestmark = pytest.mark.unit
 

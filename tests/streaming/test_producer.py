@@ -12,7 +12,7 @@ from jobs.errors import PlatformError
 from jobs.streaming.producer import produce
 from jobs.streaming.sources import Catalogue, synthetic_transactions
 from jobs.streaming.topics import ensure_topics, prefixed
-from stream_helpers import raw_message, read_topic
+from stream_io import raw_message, read_topic
 
 pytestmark = pytest.mark.integration
 

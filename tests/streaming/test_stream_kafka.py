@@ -15,7 +15,7 @@ from jobs.streaming.layout import stream_layout
 from jobs.streaming.producer import produce
 from jobs.streaming.status import stream_status
 from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, prefixed
-from stream_helpers import message, movement_document, raw_message, read_lake, read_topic, transaction_document
+from stream_io import message, movement_document, raw_message, read_lake, read_topic, transaction_document
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 

@@ -18,7 +18,7 @@ from jobs.streaming.layout import stream_layout
 from jobs.streaming.producer import produce
 from jobs.streaming.progress import latest_progress
 from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
-from stream_helpers import message, read_lake, transaction_document
+from stream_io import message, read_lake, transaction_document
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 

@@ -1,4 +1,4 @@
-"""Helpers of the streaming tests: build events, read topics and lake folders independently of
+"""Events and reads for the streaming tests: build events, read topics and lake folders independently of
 the code under test (plain confluent-kafka consumers and pyarrow datasets)."""
 
 from __future__ import annotations
