@@ -164,6 +164,18 @@ def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Set
     )
 
 
+def _extend_calendar(connection: duckdb.DuckDBPyConnection) -> None:
+    """Add the dim_date rows of days that only streamed facts reach (the batch calendar ends
+    with the batch data)."""
+    connection.execute("""
+        INSERT INTO dim_date
+        SELECT date_key, day AS full_date, year(day), quarter(day), month(day), monthname(day), weekofyear(day),
+               dayofmonth(day), isodow(day), dayname(day), isodow(day) >= 6
+        FROM (SELECT DISTINCT date_key, CAST(transaction_ts AS DATE) AS day FROM fact_transaction) AS fact_days
+        WHERE date_key NOT IN (SELECT date_key FROM dim_date)
+    """)
+
+
 def _load_quarantine(connection: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     root = settings.layer_uri("quarantine")
     for dataset in _subfolders(settings, root):
@@ -203,6 +215,7 @@ def build_warehouse(settings: Settings) -> dict[str, int]:
                 _load_gold(connection, settings, table, required=True)
             for table, key in STREAM_INCREMENTS.items():
                 _load_stream_increments(connection, settings, table, key)
+            _extend_calendar(connection)
             for table in operational_tables:
                 if table == QUARANTINE_TABLE:
                     _load_quarantine(connection, settings)

@@ -123,7 +123,8 @@ def test_stream_micro_batches_extend_fact_transaction_without_double_counting(lo
     batch_rows = GOLD_ROWS["fact_transaction"]
     streamed = [dict(batch_rows[0], amount=Decimal("1.00")),  # already loaded by the batch pipeline
                 dict(batch_rows[0], transaction_id="S1", amount=Decimal("10.00")),
-                dict(batch_rows[0], transaction_id="S2", amount=Decimal("20.00"))]
+                dict(batch_rows[0], transaction_id="S2", amount=Decimal("20.00"), date_key=20251227,
+                     transaction_ts=dt.datetime(2025, 12, 27, 9, 30))]
     stream_folder = storage.join(local_settings.layer_uri("gold"), "fact_transaction_stream")
     schema = ddl_schema("fact_transaction")
     for batch, rows in enumerate((streamed[:2], streamed[2:])):
@@ -137,6 +138,10 @@ def test_stream_micro_batches_extend_fact_transaction_without_double_counting(lo
     assert counts["fact_transaction"] == len(expected_ids)
     with connect(local_settings.warehouse_path, read_only=True) as warehouse:
         assert warehouse.sql("SELECT sum(amount) FROM fact_transaction").fetchone()[0] == expected_revenue
+        # 2025-12-27 is a Saturday in week 52, only reached by the stream.
+        assert warehouse.sql("SELECT full_date, quarter, month_name, week_of_year, day_of_week, day_name, is_weekend "
+                             "FROM dim_date WHERE date_key = 20251227").fetchall() == [
+            (dt.date(2025, 12, 27), 4, "December", 52, 6, "Saturday", True)]
 
 
 def test_rebuilding_replaces_the_warehouse_instead_of_appending(local_settings):
