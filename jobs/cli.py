@@ -6,12 +6,11 @@ line and exit with status 1, never as a traceback.
 
 from __future__ import annotations
 
-import functools
 import sys
 import time
 import uuid
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,7 +18,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from jobs.config import Settings, load_settings
-from jobs.errors import PlatformError
+from jobs.cli_errors import user_errors
 from jobs.stack.cli import app as stack_app
 from jobs.streaming.cli import app as stream_app
 from ml.cli import app as ml_app
@@ -29,7 +28,6 @@ app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local s
 app.add_typer(stream_app, name="stream", help="Real-time ingestion: produce events, run the streaming job, check lag.")
 app.add_typer(ml_app, name="ml", help="Train and score the ML models on gold (forecast, segments, churn, anomalies, cross-sell).")
 console = Console()
-err_console = Console(stderr=True)
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.", envvar="RTDP_ENV")]
 ScaleOption = Annotated[int, typer.Option(help="Number of transactions to generate.", min=1000, max=10_000_000)]
@@ -37,22 +35,6 @@ SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed and sc
 
 DEFAULT_SCALE = 100_000
 DEFAULT_SEED = 42
-
-F = TypeVar("F", bound=Callable[..., object])
-
-
-def user_errors(command: F) -> F:
-    """Turn a PlatformError into one red line and exit status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except PlatformError as error:
-            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _new_run_id() -> str:

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import signal
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from jobs.config import load_settings
+from jobs.cli_errors import err_console, user_errors
 from jobs.errors import PlatformError
 from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, contract_of, prefixed
 
 app = typer.Typer(help="Real-time ingestion: events through Kafka and Spark Structured Streaming.", no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
 
-F = TypeVar("F", bound=Callable[..., object])
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.", envvar="RTDP_ENV")]
 PrefixOption = Annotated[str, typer.Option(help="Prefix of the topic names on the broker, e.g. 'dev.' (as in Terraform).")]
@@ -33,19 +30,6 @@ class Source(StrEnum):
     synthetic = "synthetic"
     replay = "replay"
 
-
-def user_errors(command: F) -> F:
-    """Turn a PlatformError into one red line and exit status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except PlatformError as error:
-            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _stop_on_signals() -> threading.Event:
