@@ -155,5 +155,5 @@ def demo(
                   f"p95 {summary.percentile(0.95):.1f} s")
 
 
-if __name__ == "__main__":  # `python -m jobs.streaming.cli`, before the lead wires `rtdp stream`
+if __name__ == "__main__":  # `python -m jobs.streaming.cli`; usually run as `rtdp stream`
     app()
