@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jobs.config import Settings, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -28,3 +32,30 @@ def spark():
     session = spark_session(settings)
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator_environment():
+    """The dummy emulator credentials for the whole run: no real key is ever sent anywhere."""
+    from jobs.stack.constants import EMULATOR_CREDENTIALS
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in EMULATOR_CREDENTIALS.items():
+            patch.setenv(name, value)
+        patch.setenv("RTDP_HOME", str(PROJECT_ROOT))
+        patch.delenv("RTDP_STATE_DIR", raising=False)
+        yield
+
+
+@pytest.fixture(scope="session")
+def local_stack(emulator_environment) -> Settings:
+    """Settings of the dev environment with its stack up and healthy; at the end, stops only
+    what it started, so a stack brought up with `make up` survives the test run."""
+    from jobs.stack import stack_down, stack_up
+
+    settings = load_settings("dev")
+    statuses = stack_up(settings)
+    started_here = [status.name for status in statuses if status.state == "started"]
+    yield settings
+    if started_here:
+        stack_down(settings, only=started_here)

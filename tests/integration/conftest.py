@@ -7,36 +7,15 @@ so a stack the developer brought up with `make up` survives the test run.
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 import pytest
 
 from jobs.config import Settings, load_settings
-from jobs.stack import stack_down, stack_up
-from jobs.stack.constants import EMULATOR_CREDENTIALS, LOOPBACK
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from jobs.stack import stack_down
+from jobs.stack.constants import LOOPBACK
 
 
-@pytest.fixture(scope="session")
-def emulator_environment():
-    """The dummy emulator credentials for the whole run: no real key is ever sent anywhere."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in EMULATOR_CREDENTIALS.items():
-            patch.setenv(name, value)
-        patch.setenv("RTDP_HOME", str(PROJECT_ROOT))
-        yield
 
-
-@pytest.fixture(scope="session")
-def local_stack(emulator_environment) -> Settings:
-    """Settings of the dev environment with its stack up and healthy."""
-    settings = load_settings("dev")
-    statuses = stack_up(settings)
-    started_here = [status.name for status in statuses if status.state == "started"]
-    yield settings
-    if started_here:
-        stack_down(settings, only=started_here)
 
 
 def free_port_pair() -> int:

@@ -9,44 +9,20 @@ from __future__ import annotations
 
 import concurrent.futures
 import uuid
-from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
 
 from jobs import storage
 from jobs.config import Settings, load_settings
-from jobs.stack import stack_down, stack_up
-from jobs.stack.constants import EMULATOR_CREDENTIALS
 from jobs.streaming.spark_kafka import prepare_spark_launch
 from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, prefixed
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAKE_LAYERS = ("bronze", "silver", "gold", "quarantine")
 
 prepare_spark_launch(load_settings("local"))
 
 
-@pytest.fixture(scope="session")
-def emulator_environment():
-    """The dummy emulator credentials for the whole run (as tests/integration/conftest.py)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in EMULATOR_CREDENTIALS.items():
-            patch.setenv(name, value)
-        patch.setenv("RTDP_HOME", str(PROJECT_ROOT))
-        patch.delenv("RTDP_STATE_DIR", raising=False)
-        yield
-
-
-@pytest.fixture(scope="session")
-def local_stack(emulator_environment) -> Settings:
-    """Dev settings with the stack up (as tests/integration/conftest.py): stops only what it started."""
-    settings = load_settings("dev")
-    statuses = stack_up(settings)
-    started_here = [status.name for status in statuses if status.state == "started"]
-    yield settings
-    if started_here:
-        stack_down(settings, only=started_here)
 
 
 @pytest.fixture
