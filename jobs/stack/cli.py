@@ -10,21 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from jobs.config import load_settings
-from jobs.errors import PlatformError
+from jobs.cli_errors import user_errors
 from jobs.stack.lifecycle import ServiceStatus
 from jobs.stack.stack import stack_down, stack_status, stack_up
 
 app = typer.Typer(help="The local stack: Kafka broker (KRaft) and AWS emulator, without Docker.", no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
 
 StackEnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment whose services to run: dev or local.",
                                              envvar="RTDP_ENV")]
 
-
-def _fail(error: PlatformError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=1)
 
 
 def _short_path(path: str | None) -> str:
@@ -52,46 +47,38 @@ def print_statuses(title: str, statuses: list[ServiceStatus]) -> None:
 
 
 @app.command()
+@user_errors
 def up(env: StackEnvOption = "dev") -> None:
     """Start the services (reusing healthy ones); the first run downloads jars from Maven Central."""
-    try:
-        with console.status("Starting the local stack (the first run downloads Kafka and S3A jars)..."):
-            statuses = stack_up(load_settings(env))
-    except PlatformError as error:
-        raise _fail(error) from None
+    with console.status("Starting the local stack (the first run downloads Kafka and S3A jars)..."):
+        statuses = stack_up(load_settings(env))
     print_statuses(f"Local stack for '{env}'", statuses)
 
 
 @app.command()
+@user_errors
 def down(env: StackEnvOption = "dev") -> None:
     """Stop the services that `up` started; processes it did not start are left alone."""
-    try:
-        statuses = stack_down(load_settings(env))
-    except PlatformError as error:
-        raise _fail(error) from None
+    statuses = stack_down(load_settings(env))
     print_statuses(f"Local stack for '{env}'", statuses)
 
 
 @app.command()
+@user_errors
 def status(env: StackEnvOption = "dev") -> None:
     """Show each service: running or stopped, pid, port, resident memory."""
-    try:
-        statuses = stack_status(load_settings(env))
-    except PlatformError as error:
-        raise _fail(error) from None
+    statuses = stack_status(load_settings(env))
     print_statuses(f"Local stack for '{env}'", statuses)
 
 
 @app.command()
+@user_errors
 def roundtrip(env: StackEnvOption = "dev",
               events: Annotated[int, typer.Option(help="How many events to send.", min=1, max=1_000_000)] = 1000) -> None:
     """Produce keyed JSON events to a fresh topic and read them back: proves the broker works."""
     from jobs.kafka_roundtrip import run_roundtrip
 
-    try:
-        result = run_roundtrip(load_settings(env), events=events)
-    except PlatformError as error:
-        raise _fail(error) from None
+    result = run_roundtrip(load_settings(env), events=events)
     console.print(f"topic {result.topic}: produced {result.produced}, consumed {result.consumed}, "
                   f"lost {result.lost}, unexpected {result.unexpected}")
     if result.lost or result.unexpected:
