@@ -1,5 +1,9 @@
-"""Where the SQL and environment files live, in a checkout and in the installed wheel."""
+"""Where the files that ship with the code live, in a checkout and in the installed wheel.
 
+They never depend on RTDP_HOME, which only says where a run keeps its data and state.
+"""
+
+import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,3 +24,17 @@ def sql_dir() -> Path:
 
 def environments_dir() -> Path:
     return _first_existing("environments")
+
+
+def stack_recipes_dir() -> Path:
+    """The Maven poms and config templates of the local stack."""
+    return _first_existing("infra/local")
+
+
+def tools_cache_dir() -> Path:
+    """Downloaded tools (jars): $RTDP_CACHE_DIR, else `.cache` of the checkout, else ~/.cache/rtdp."""
+    if os.environ.get("RTDP_CACHE_DIR"):
+        return Path(os.environ["RTDP_CACHE_DIR"]).resolve()
+    if (_CHECKOUT_DIR / "pyproject.toml").is_file():
+        return _CHECKOUT_DIR / ".cache"
+    return Path.home() / ".cache" / "rtdp"

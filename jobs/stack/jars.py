@@ -34,7 +34,7 @@ def fetch_jars(pom: Path, folder: Path) -> bool:
     the pom or `mvn` is missing or Maven fails.
     """
     if not pom.is_file():
-        raise PlatformError(f"{pom} not found: run from the project folder or set RTDP_HOME to it")
+        raise PlatformError(f"{pom} is missing from the installation: reinstall the project (make install)")
     if jars_ready(pom, folder):
         return False
     mvn = shutil.which("mvn")

@@ -154,7 +154,7 @@ def _processes_running(command: list[str]) -> list[int]:
 
 
 def test_a_health_check_timeout_names_the_log_and_leaves_nothing_running(tmp_path: Path):
-    service = NeverHealthy(StackPaths(home=tmp_path, state=tmp_path / "state"))
+    service = NeverHealthy(StackPaths(state=tmp_path / "state"))
     with pytest.raises(PlatformError) as raised:
         start_service(service)
     message = _one_line(raised.value)
