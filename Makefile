@@ -17,8 +17,12 @@ export AWS_SECRET_ACCESS_KEY ?= test
 endif
 
 AIRFLOW_VENV := .venv-airflow
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+WHEEL ?= dist/rtdp-$(VERSION)-py3-none-any.whl
+# The infrastructure targets want ENV said out loud, never the `local` default.
+TARGET_ENV := $(if $(filter file,$(origin ENV)),,$(ENV))
 
-.PHONY: help install demo test test-fast bench wheel up down status pipeline airflow airflow-install airflow-stop tools test-infra clean
+.PHONY: help install demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop tools test-infra clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +49,9 @@ tools: ## Build OpenTofu and its providers into .cache/terraform (long the first
 test-infra: install tools ## Run the Terraform tests: fmt, validate, apply/plan/destroy against the emulator
 	$(BIN)/pytest tests/infra
 
+lint: install ## Check the Python code with ruff
+	$(BIN)/ruff check .
+
 test-fast: install ## Run only the fast unit tests
 	$(BIN)/pytest -m unit
 
@@ -53,7 +60,21 @@ bench: install ## Measure the data generator (1M transactions)
 
 wheel: install ## Build the versioned wheel, the deployable artefact of the jobs
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
-	@ls dist/*.whl
+	@ls $(WHEEL)
+
+plan: install ## Plan ENV=dev|prod: writes .state/plans/ENV.tfplan and a review (destroys, IAM first)
+	$(RTDP) infra plan --env "$(TARGET_ENV)"
+
+# Without WHEEL=..., the wheel of the checkout's version is built first; with it (promotion to
+# prod), exactly that file is released.
+deploy: install $(if $(filter command line environment,$(origin WHEEL)),,wheel) ## Deploy ENV=dev|prod: apply the plan, release the wheel, SQL and DAGs
+	$(RTDP) infra deploy --env "$(TARGET_ENV)" --wheel "$(WHEEL)" $(if $(APPROVE),--approve) $(if $(REPLACE),--replace)
+
+destroy: install ## Destroy ENV=dev|prod (the state bucket stays)
+	$(RTDP) infra destroy --env "$(TARGET_ENV)" $(if $(APPROVE),--approve)
+
+bootstrap: install ## Create the Terraform state bucket of ENV=dev|prod (once)
+	$(RTDP) infra bootstrap --env "$(TARGET_ENV)"
 
 up: install ## Start the local stack: Kafka (KRaft) on 127.0.0.1:9092, AWS emulator on 127.0.0.1:4566
 	$(RTDP) stack up --env dev

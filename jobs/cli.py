@@ -19,6 +19,7 @@ from rich.table import Table
 
 from jobs.config import Settings, load_settings
 from jobs.cli_errors import user_errors
+from jobs.deploy.cli import app as infra_app
 from jobs.stack.cli import app as stack_app
 from jobs.streaming.cli import app as stream_app
 from ml.cli import app as ml_app
@@ -26,6 +27,7 @@ from ml.cli import app as ml_app
 app = typer.Typer(help="Real-Time Data Engineering Learning Platform.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack (Kafka, AWS emulator).")
 app.add_typer(stream_app, name="stream", help="Real-time ingestion: produce events, run the streaming job, check lag.")
+app.add_typer(infra_app, name="infra", help="Plan, deploy and destroy dev or prod with OpenTofu; releases of the jobs.")
 app.add_typer(ml_app, name="ml", help="Train and score the ML models on gold (forecast, segments, churn, anomalies, cross-sell).")
 console = Console()
 
@@ -35,6 +37,15 @@ SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed and sc
 
 DEFAULT_SCALE = 100_000
 DEFAULT_SEED = 42
+
+
+def _lake_settings(env: str) -> Settings:
+    """The settings of `env`, once its lake's buckets are known to exist."""
+    from jobs.storage import require_buckets
+
+    settings = load_settings(env)
+    require_buckets(settings)
+    return settings
 
 
 def _new_run_id() -> str:
@@ -61,7 +72,7 @@ def _generate(settings: Settings, scale: int, seed: int) -> None:
 @user_errors
 def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed: SeedOption = DEFAULT_SEED) -> None:
     """Generate the seeded test dataset (raw CSVs and the models' ground truth)."""
-    _generate(load_settings(env), scale, seed)
+    _generate(_lake_settings(env), scale, seed)
 
 
 def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
@@ -81,21 +92,21 @@ def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
 @user_errors
 def bronze(env: EnvOption = "local") -> None:
     """Raw CSV -> bronze Parquet, as received plus ingestion metadata."""
-    _run_medallion(load_settings(env), ("bronze",))
+    _run_medallion(_lake_settings(env), ("bronze",))
 
 
 @app.command()
 @user_errors
 def silver(env: EnvOption = "local") -> None:
     """Bronze -> silver: typed, validated, de-duplicated; rejects go to quarantine with a reason."""
-    _run_medallion(load_settings(env), ("silver",))
+    _run_medallion(_lake_settings(env), ("silver",))
 
 
 @app.command()
 @user_errors
 def gold(env: EnvOption = "local") -> None:
     """Silver -> gold star schema (dimensions with SCD2 customers, facts, bridge)."""
-    _run_medallion(load_settings(env), ("gold",))
+    _run_medallion(_lake_settings(env), ("gold",))
 
 
 def _train_models(settings: Settings) -> None:
@@ -113,7 +124,7 @@ def _stream_segment(settings: Settings, events: int) -> None:
 
     started = [status.name for status in stack_up(settings, only=["kafka"]) if status.state == "started"]
     try:
-        summary = run_live_segment(settings, events=events, rate=500.0, topic_prefix="")
+        summary = run_live_segment(settings, events=events, rate=500.0, topic_prefix=settings.kafka.topic_prefix)
     finally:
         if started:
             stack_down(settings, only=started)
@@ -133,7 +144,7 @@ def _warehouse(settings: Settings) -> None:
 @user_errors
 def warehouse(env: EnvOption = "local") -> None:
     """Load gold into the DuckDB warehouse, tables created from sql/ddl."""
-    _warehouse(load_settings(env))
+    _warehouse(_lake_settings(env))
 
 
 def _reports(settings: Settings) -> None:
@@ -164,7 +175,7 @@ def run(
                                                min=0)] = 0,
 ) -> None:
     """Everything: generate -> bronze -> silver -> gold -> ML -> [live stream] -> warehouse -> reports."""
-    settings = load_settings(env)
+    settings = _lake_settings(env)
     if stream_events:
         from jobs.streaming.spark_kafka import prepare_spark_launch
 

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from jobs.errors import PlatformError
@@ -43,6 +43,9 @@ class WarehouseSettings(BaseModel):
 
 class KafkaSettings(BaseModel):
     bootstrap_servers: str = "127.0.0.1:9092"
+    # Put before every topic name, as var.kafka_topic_prefix in Terraform, so environments (and
+    # the local demo) can share one broker: empty, or lower-case text ending with a dot.
+    topic_prefix: str = ""
 
 
 class AwsSettings(BaseModel):
@@ -50,6 +53,16 @@ class AwsSettings(BaseModel):
 
     endpoint_url: str | None = None
     region: str = "us-east-1"
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _empty_means_real_aws(cls, value: str | None) -> str | None:
+        # RTDP_AWS__ENDPOINT_URL="" switches an emulated environment to real AWS.
+        return value or None
+
+    @property
+    def emulated(self) -> bool:
+        return self.endpoint_url is not None
 
 
 class SparkSettings(BaseModel):

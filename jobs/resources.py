@@ -6,6 +6,8 @@ They never depend on RTDP_HOME, which only says where a run keeps its data and s
 import os
 from pathlib import Path
 
+from jobs.errors import PlatformError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _CHECKOUT_DIR = _PACKAGE_DIR.parent
 
@@ -38,3 +40,10 @@ def tools_cache_dir() -> Path:
     if (_CHECKOUT_DIR / "pyproject.toml").is_file():
         return _CHECKOUT_DIR / ".cache"
     return Path.home() / ".cache" / "rtdp"
+
+
+def checkout_dir() -> Path:
+    """The clone of the repository: the Terraform configurations exist only there, not in the wheel."""
+    if (_CHECKOUT_DIR / "modules").is_dir() and (_CHECKOUT_DIR / "environments").is_dir():
+        return _CHECKOUT_DIR
+    raise PlatformError("the Terraform configurations are not installed with the wheel: run this from a clone of the repository")

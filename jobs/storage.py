@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from pyarrow import fs
 
 from jobs.config import Settings
+from jobs.errors import PlatformError
 
 
 def is_s3(uri: str) -> bool:
@@ -32,6 +33,22 @@ def filesystem(settings: Settings, uri: str) -> tuple[fs.FileSystem, str]:
         )
         return s3, f"{parsed.netloc}{parsed.path}".rstrip("/")
     return fs.LocalFileSystem(), uri.rstrip("/")
+
+
+def require_buckets(settings: Settings) -> None:
+    """PlatformError naming the first s3:// layer bucket that does not exist: the environment's
+    infrastructure (Terraform) creates the buckets, the jobs never do."""
+    for layer, uri in settings.storage.model_dump().items():
+        if is_s3(uri):
+            filesystem_, path = filesystem(settings, uri)
+            bucket = path.split("/", 1)[0]
+            try:
+                missing = filesystem_.get_file_info(bucket).type == fs.FileType.NotFound
+            except OSError as error:
+                raise PlatformError(f"cannot reach the bucket {bucket} of {layer.removesuffix('_uri')}: {error}") from None
+            if missing:
+                raise PlatformError(f"bucket {bucket} does not exist: deploy the {settings.env} infrastructure first "
+                                    f"(`make deploy ENV={settings.env}`)")
 
 
 def join(uri: str, *parts: str) -> str:

@@ -56,6 +56,21 @@ def local_stack(emulator_environment) -> Settings:
     settings = load_settings("dev")
     statuses = stack_up(settings)
     started_here = [status.name for status in statuses if status.state == "started"]
+    _create_lake_buckets(settings)
     yield settings
     if started_here:
         stack_down(settings, only=started_here)
+
+
+def _create_lake_buckets(settings: Settings) -> None:
+    """The dev lake's buckets, bare. In the platform `make deploy ENV=dev` creates them with
+    Terraform (tests/infra runs that for real); here they only have to exist."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=settings.aws.endpoint_url, region_name=settings.aws.region)
+    existing = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+    for uri in settings.storage.model_dump().values():
+        bucket = uri.split("/")[2]
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket)
+            existing.add(bucket)

@@ -8,7 +8,8 @@ current releases need an auth token, and as a Python package it wants its own vi
 environment and listens on every interface. docker-compose.yml still offers LocalStack (a
 community tag) on the same port for learners who have Docker.
 
-The emulator keeps its data in memory: `make up` recreates the buckets of the dev settings.
+The emulator keeps its data in memory: after a restart, `make deploy ENV=dev` recreates the
+buckets (Terraform plans them as missing).
 """
 
 from __future__ import annotations
@@ -86,30 +87,3 @@ class AwsEmulator:
         except (BotoCoreError, ClientError):
             return False
         return bool(identity.get("Account"))
-
-
-def buckets_of(settings: Settings) -> list[str]:
-    """The distinct bucket names of the settings' s3:// layer URIs, in layer order."""
-    buckets: list[str] = []
-    for uri in settings.storage.model_dump().values():
-        if uri.startswith("s3://"):
-            bucket = urlparse(uri).netloc
-            if bucket not in buckets:
-                buckets.append(bucket)
-    return buckets
-
-
-def ensure_buckets(settings: Settings, endpoint_url: str) -> list[str]:
-    """Create the settings' buckets that the emulator lacks; the names created."""
-    s3 = emulator_client("s3", endpoint_url, settings.aws.region)
-    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
-    created = []
-    for bucket in buckets_of(settings):
-        if bucket in existing:
-            continue
-        if settings.aws.region == "us-east-1":
-            s3.create_bucket(Bucket=bucket)
-        else:
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.aws.region})
-        created.append(bucket)
-    return created

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from jobs.stack.aws import AwsEmulator, ensure_buckets, parse_endpoint
+from jobs.stack.aws import AwsEmulator, parse_endpoint
 from jobs.stack.constants import LOOPBACK
 from jobs.stack.kafka import KafkaBroker, parse_bootstrap
 from jobs.stack.lifecycle import Service, ServiceStatus, service_status, start_service, stop_service
@@ -51,16 +51,15 @@ def stack_services(settings: Settings, only: Iterable[str] | None = None) -> lis
 def stack_up(settings: Settings, only: Iterable[str] | None = None) -> list[ServiceStatus]:
     """Start (or reuse) every service of `settings`, each healthy before this returns.
 
-    Also creates the buckets named in the storage settings and fetches Spark's S3A jars when a
-    layer is on s3://. Raises PlatformError (one line) when a service cannot start.
+    Also fetches Spark's S3A jars when a layer is on s3://. The buckets are not made here:
+    they are infrastructure, created by `make deploy`. Raises PlatformError (one line) when a
+    service cannot start.
     """
     statuses = []
     for service in stack_services(settings, only):
         statuses.append(start_service(service))
-        if isinstance(service, AwsEmulator):
-            ensure_buckets(settings, service.endpoint_url)
-            if uses_s3(settings):
-                ensure_spark_jars(settings)
+        if isinstance(service, AwsEmulator) and uses_s3(settings):
+            ensure_spark_jars(settings)
     return statuses
 
 

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from iam_policy import is_allowed
+from jobs.errors import PlatformError
 from tofu_runner import ROOT, Tofu, emulator_backend_config
 
 pytestmark = pytest.mark.integration
@@ -238,7 +239,7 @@ def test_non_loopback_endpoint_and_mwaa_on_the_emulator_are_refused(dev_stack):
     result = dev_stack.dev.run("plan", "-no-color", "-lock=false", "-var=enable_mwaa=true", check=False)
     assert result.returncode != 0
     assert "MWAA exists only on real AWS" in " ".join(result.stderr.split())
-    with pytest.raises(ValueError, match="not a loopback address"):
+    with pytest.raises(PlatformError, match="not a loopback address"):
         Tofu(workdir=DEV, data_dir=dev_stack.dev.data_dir, endpoint_url="http://192.0.2.1:4566").apply()
 
 

@@ -6,18 +6,18 @@ developer's initialised environments, and refuses to aim a local run at anything
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+
+from jobs.deploy.tofu import emulator_backend_config, require_loopback, tools_dir  # noqa: F401 (used by the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where `make tools` put OpenTofu and the provider mirror (RTDP_TOOLS_DIR overrides, as in install.sh).
-TOOLS = Path(os.environ.get("RTDP_TOOLS_DIR", ROOT / ".cache" / "terraform"))
+TOOLS = tools_dir()
 TOFU_BINARY = TOOLS / "bin" / "tofu"
 CLI_CONFIG = TOOLS / "tofu.rc"
 
@@ -27,19 +27,6 @@ EMULATOR_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-
-
-def require_loopback(endpoint_url: str) -> None:
-    """Raise ValueError unless `endpoint_url` names a loopback host (127.0.0.0/8, ::1, localhost)."""
-    host = urlparse(endpoint_url).hostname or ""
-    if host == "localhost":
-        return
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        pass
-    raise ValueError(f"refusing to apply a local environment against {endpoint_url}: not a loopback address")
 
 
 @dataclass
@@ -119,16 +106,3 @@ class Tofu:
         """Every output of the state, as plain values."""
         raw = json.loads(self.run("output", "-json").stdout)
         return {name: item["value"] for name, item in raw.items()}
-
-
-def emulator_backend_config(endpoint_url: str) -> list[str]:
-    """Backend settings that point the s3 backend at a loopback emulator (added to backend.hcl)."""
-    require_loopback(endpoint_url)
-    return [
-        f'endpoints={{s3="{endpoint_url}",sts="{endpoint_url}"}}',
-        "use_path_style=true",
-        "skip_credentials_validation=true",
-        "skip_requesting_account_id=true",
-        "skip_metadata_api_check=true",
-        "skip_region_validation=true",
-    ]
