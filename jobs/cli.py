@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobs.config import Settings, load_settings
 from jobs.cli_errors import user_errors
+from jobs.config import Settings, load_settings
 from jobs.deploy.cli import app as infra_app
 from jobs.stack.cli import app as stack_app
 from jobs.streaming.cli import app as stream_app

@@ -16,7 +16,7 @@ from jobs.errors import PlatformError
 
 
 def is_s3(uri: str) -> bool:
-    return uri.startswith("s3://") or uri.startswith("s3a://")
+    return uri.startswith(("s3://", "s3a://"))
 
 
 def filesystem(settings: Settings, uri: str) -> tuple[fs.FileSystem, str]:

@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import joblib
 
@@ -99,7 +99,7 @@ def load_model(settings: Settings, model: str, version: str) -> Any:
 class Stopwatch:
     """Seconds spent in a `with` block, for the training time kept in the registry."""
 
-    def __enter__(self) -> Stopwatch:
+    def __enter__(self) -> Self:
         self._start = time.perf_counter()
         self.seconds = 0.0
         return self

@@ -43,6 +43,16 @@ output "job_policy_documents" {
   value       = module.platform.job_policy_documents
 }
 
+output "plan_role_arn" {
+  description = "Read-only role GitHub Actions assumes through OIDC to plan this environment."
+  value       = module.platform.plan_role_arn
+}
+
+output "plan_policy_document" {
+  description = "Rendered access policy of the plan role."
+  value       = module.platform.plan_policy_document
+}
+
 output "deploy_role_arn" {
   description = "Role GitHub Actions assumes through OIDC to deploy this environment."
   value       = module.platform.deploy_role_arn

@@ -76,7 +76,8 @@ def destroy(env: EnvOption, approve: ApproveOption = False) -> None:
 @user_errors
 def bootstrap(env: EnvOption) -> None:
     """Create the environment's Terraform state bucket (once per environment)."""
-    from jobs.deploy.environment import bootstrap as bootstrap_state, preflight, target
+    from jobs.deploy.environment import bootstrap as bootstrap_state
+    from jobs.deploy.environment import preflight, target
 
     where = target(env)
     preflight(where)

@@ -111,7 +111,7 @@ def terraform_variables(target: Target) -> dict[str, str]:
 
 
 def _state_bucket(target: Target) -> str:
-    match = re.search(r'^\s*bucket\s*=\s*"([^"]+)"', (target.root / "backend.hcl").read_text(), re.M)
+    match = re.search(r'^\s*bucket\s*=\s*"([^"]+)"', (target.root / "backend.hcl").read_text(), re.MULTILINE)
     if match is None:
         raise PlatformError(f"{target.root.name}/backend.hcl names no state bucket")
     return match.group(1)

@@ -80,7 +80,7 @@ class Tofu:
         """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         process = subprocess.run(
-            [str(tofu_binary()), args[0], "-no-color", *args[1:]], cwd=self.root, env=self.env(), text=True,
+            [str(tofu_binary()), args[0], "-no-color", *args[1:]], cwd=self.root, env=self.env(), text=True, check=False,
             stdout=None if stream else subprocess.PIPE, stderr=None if stream else subprocess.PIPE,
         )
         if process.returncode != 0:

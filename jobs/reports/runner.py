@@ -119,5 +119,5 @@ def run_reports(settings: Settings) -> ReportsResult:
     finally:
         connection.close()
     html_path = output_dir / HTML_NAME
-    html_path.write_text(render_report(sections, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")
+    html_path.write_text(render_report(sections, dt.datetime.now(dt.UTC)), encoding="utf-8")
     return ReportsResult(reports=outcomes, output_dir=output_dir, html_path=html_path)

@@ -23,7 +23,6 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.stack.constants import EMULATOR_CREDENTIALS
 from jobs.stack.paths import StackPaths

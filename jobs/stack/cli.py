@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jobs.config import load_settings
 from jobs.cli_errors import user_errors
+from jobs.config import load_settings
 from jobs.stack.lifecycle import ServiceStatus
 from jobs.stack.stack import stack_down, stack_status, stack_up
 

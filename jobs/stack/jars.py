@@ -45,7 +45,7 @@ def fetch_jars(pom: Path, folder: Path) -> bool:
     result = subprocess.run(
         [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
          f"-DoutputDirectory={staging}"],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

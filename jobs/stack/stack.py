@@ -34,7 +34,7 @@ def stack_services(settings: Settings, only: Iterable[str] | None = None) -> lis
     wanted = set(SERVICE_NAMES if only is None else only)
     unknown = wanted - set(SERVICE_NAMES)
     if unknown:
-        raise PlatformError(f"unknown stack service '{sorted(unknown)[0]}': choose from {', '.join(SERVICE_NAMES)}")
+        raise PlatformError(f"unknown stack service '{min(unknown)}': choose from {', '.join(SERVICE_NAMES)}")
     paths = stack_paths(settings)
     services: list[Service] = []
     if "kafka" in wanted:

@@ -274,3 +274,100 @@ resource "aws_iam_role_policy" "deploy" {
   role   = aws_iam_role.deploy.id
   policy = data.aws_iam_policy_document.deploy.json
 }
+
+# Plans run before anyone approved anything (pull requests, the first step of a promotion), so
+# they get a role that can read the environment and take the state lock, and change nothing else.
+data "aws_iam_policy_document" "plan_trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.github_oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values = [
+        "repo:${var.github_repository}:pull_request",
+        "repo:${var.github_repository}:ref:refs/heads/main",
+      ]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "plan" {
+  # Bucket settings, never the lake's objects: a plan has no business reading data.
+  statement {
+    sid = "ReadEnvironmentBucketSettings"
+    actions = [
+      "s3:GetBucket*", "s3:GetLifecycleConfiguration", "s3:GetEncryptionConfiguration", "s3:GetAccelerateConfiguration",
+      "s3:GetReplicationConfiguration", "s3:ListBucket",
+    ]
+    resources = ["${local.account_arn_prefix}:s3:::${local.name_prefix}-*"]
+  }
+
+  # The state, and the released wheels that a promotion fetches from dev.
+  statement {
+    sid     = "ReadStateAndReleases"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${local.account_arn_prefix}:s3:::${local.name_prefix}-tfstate/*",
+      "${local.account_arn_prefix}:s3:::${local.name_prefix}-artifacts/*",
+    ]
+  }
+
+  statement {
+    sid       = "TakeTheStateLock"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.account_arn_prefix}:s3:::${local.name_prefix}-tfstate/*.tflock"]
+  }
+
+  statement {
+    sid       = "ReadEnvironmentRoles"
+    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags"]
+    resources = ["${local.account_arn_prefix}:iam::${local.account_id}:role/${local.name_prefix}-*"]
+  }
+
+  statement {
+    sid       = "ReadGithubIdentityProvider"
+    actions   = ["iam:GetOpenIDConnectProvider"]
+    resources = [local.github_oidc_provider_arn]
+  }
+
+  statement {
+    sid       = "ReadEnvironmentAirflow"
+    actions   = ["airflow:GetEnvironment"]
+    resources = ["${local.account_arn_prefix}:airflow:${data.aws_region.current.region}:${local.account_id}:environment/${local.name_prefix}-*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn != null ? [var.kms_key_arn] : []
+    content {
+      sid       = "ReadWithBucketKey"
+      actions   = ["kms:Decrypt", "kms:DescribeKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "plan" {
+  name                 = "${local.name_prefix}-github-plan"
+  description          = "Assumed by GitHub Actions of ${var.github_repository} to plan ${var.environment} (pull requests, main)."
+  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "plan" {
+  name   = "${local.name_prefix}-github-plan-access"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan.json
+}

@@ -18,6 +18,16 @@ output "deploy_role_arn" {
   value       = aws_iam_role.deploy.arn
 }
 
+output "plan_role_arn" {
+  description = "ARN of the read-only role GitHub Actions assumes to plan (pull requests and main)."
+  value       = aws_iam_role.plan.arn
+}
+
+output "plan_policy_document" {
+  description = "Rendered JSON access policy of the plan role, for review and policy tests."
+  value       = data.aws_iam_policy_document.plan.json
+}
+
 output "github_oidc_provider_arn" {
   description = "ARN of the GitHub Actions OIDC identity provider the deploy role trusts."
   value       = local.github_oidc_provider_arn

@@ -41,6 +41,16 @@ output "job_policy_documents" {
   value       = module.iam.job_policy_documents
 }
 
+output "plan_role_arn" {
+  description = "Read-only role GitHub Actions assumes through OIDC to plan this environment."
+  value       = module.iam.plan_role_arn
+}
+
+output "plan_policy_document" {
+  description = "Rendered access policy of the plan role."
+  value       = module.iam.plan_policy_document
+}
+
 output "deploy_role_arn" {
   description = "Role that GitHub Actions assumes through OIDC to deploy this environment."
   value       = module.iam.deploy_role_arn

@@ -147,7 +147,7 @@ def test_current_customers_are_the_valid_customer_ids(demo):
 
 
 def test_all_ten_reports_and_the_html_are_written(demo):
-    settings, result = demo
+    _, result = demo
     assert len(result.reports) == 10
     for report in result.reports:
         assert Path(report.csv_path).is_file(), report.name

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
-from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY, require_loopback
+from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY, private_emulator, require_loopback
 
 # The configurations the tests run; copied so init never writes into the working tree.
 CONFIG_FOLDERS = ("modules", "environments/dev", "environments/prod", "infra/bootstrap")
@@ -40,29 +39,18 @@ def config_tree(tmp_path_factory, toolchain) -> Path:
     return tree
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def emulator_endpoint():
-    """A private moto server on a free loopback port: apply/destroy here cannot disturb the
-    buckets that other tests keep on the shared stack's emulator. RTDP_INFRA_TEST_ENDPOINT
-    names an already running loopback emulator to use instead (e.g. another moto or LocalStack)."""
+    """A private moto server: apply/destroy here cannot disturb the buckets that other tests
+    keep on the shared stack's emulator. RTDP_INFRA_TEST_ENDPOINT names an already running
+    loopback emulator to use instead (e.g. another moto or LocalStack)."""
     external = os.environ.get("RTDP_INFRA_TEST_ENDPOINT")
     if external:
         require_loopback(external)
         yield external
         return
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with private_emulator() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")

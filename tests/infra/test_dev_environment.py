@@ -36,7 +36,7 @@ HOUR_MS = 3600 * 1000
 def _tfvars(path: Path) -> dict[str, object]:
     """The `name = number|bool|"string"` lines of a tfvars file."""
     values: dict[str, object] = {}
-    for name, value in re.findall(r'^\s*([a-z_]+)\s*=\s*(\S+)\s*$', path.read_text(), re.M):
+    for name, value in re.findall(r'^\s*([a-z_]+)\s*=\s*(\S+)\s*$', path.read_text(), re.MULTILINE):
         if value in ("true", "false"):
             values[name] = value == "true"
         elif value.startswith('"'):
@@ -143,7 +143,7 @@ def test_lifecycle_rules_follow_the_dev_variables(dev_stack):
 
 
 def test_state_is_kept_in_the_versioned_state_bucket(dev_stack):
-    backend = dict(re.findall(r'^(\w+)\s*=\s*"([^"]+)"', (DEV / "backend.hcl").read_text(), re.M))
+    backend = dict(re.findall(r'^(\w+)\s*=\s*"([^"]+)"', (DEV / "backend.hcl").read_text(), re.MULTILINE))
     state = json.loads(dev_stack.s3.get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read())
     addresses = {f"{r.get('module', '')}.{r['type']}.{r['name']}" for r in state["resources"]}
     assert "module.platform.module.iam.aws_iam_role.deploy" in addresses
@@ -185,6 +185,25 @@ def test_streaming_role_writes_bronze_but_cannot_read_gold_or_delete(dev_stack):
     for layer in LAYERS:
         assert not is_allowed(policy, "s3:DeleteObject", f"arn:aws:s3:::rtdp-dev-{layer}/{layer}/any")
     assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-silver/silver/any")
+
+
+def test_plan_role_reads_the_environment_and_may_only_take_the_state_lock(dev_stack):
+    document = dev_stack.iam.get_role_policy(RoleName="rtdp-dev-github-plan", PolicyName="rtdp-dev-github-plan-access")["PolicyDocument"]
+    policy = json.loads(document) if isinstance(document, str) else document
+    assert is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate")
+    assert is_allowed(policy, "s3:ListBucket", "arn:aws:s3:::rtdp-dev-gold")
+    assert is_allowed(policy, "s3:GetBucketVersioning", "arn:aws:s3:::rtdp-dev-gold")
+    assert is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-artifacts/releases/1.0.0/rtdp-1.0.0-py3-none-any.whl")
+    assert not is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_transaction/part-0.parquet")
+    assert is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate.tflock")
+    assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate")
+    assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-artifacts/releases/1.0.0/x.whl")
+    assert not is_allowed(policy, "s3:GetBucketVersioning", "arn:aws:s3:::rtdp-prod-gold")
+    assert not is_allowed(policy, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/rtdp-dev-batch")
+    trust = dev_stack.iam.get_role(RoleName="rtdp-dev-github-plan")["Role"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    subjects = statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+    assert sorted(subjects) == sorted([f"repo:{GITHUB_REPOSITORY}:pull_request", f"repo:{GITHUB_REPOSITORY}:ref:refs/heads/main"])
 
 
 def test_other_job_families_stay_in_their_lane(dev_stack):
@@ -250,7 +269,7 @@ def test_second_plan_shows_no_changes(dev_stack):
 
 
 def test_a_held_state_lock_blocks_a_second_writer(dev_stack):
-    backend = dict(re.findall(r'^(\w+)\s*=\s*"([^"]+)"', (DEV / "backend.hcl").read_text(), re.M))
+    backend = dict(re.findall(r'^(\w+)\s*=\s*"([^"]+)"', (DEV / "backend.hcl").read_text(), re.MULTILINE))
     lock_key = backend["key"] + ".tflock"
     # What another run's lock object looks like while it applies.
     holder = {"ID": "held-by-test", "Operation": "OperationTypeApply", "Who": "someone@elsewhere", "Version": "1.10.10",

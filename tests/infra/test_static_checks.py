@@ -9,7 +9,6 @@ import pytest
 
 from tofu_runner import ROOT, Tofu
 
-
 MODULES = sorted(path.name for path in (ROOT / "modules").iterdir() if path.is_dir())
 ROOTS = ["environments/dev", "environments/prod", "infra/bootstrap"]
 
@@ -50,7 +49,7 @@ def test_module_has_standard_structure(module):
 def test_module_readme_lists_every_input_and_output(module):
     folder = ROOT / "modules" / module
     readme = (folder / "README.md").read_text()
-    names = re.findall(r'^(?:variable|output) "([a-z0-9_]+)"', (folder / "variables.tf").read_text() + (folder / "outputs.tf").read_text(), re.M)
+    names = re.findall(r'^(?:variable|output) "([a-z0-9_]+)"', (folder / "variables.tf").read_text() + (folder / "outputs.tf").read_text(), re.MULTILINE)
     assert names, f"modules/{module} declares no inputs or outputs"
     missing = [name for name in names if f"`{name}`" not in readme]
     assert not missing, f"modules/{module}/README.md does not document {missing}"

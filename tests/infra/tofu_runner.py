@@ -6,8 +6,10 @@ developer's initialised environments, and refuses to aim a local run at anything
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -67,6 +69,7 @@ class Tofu:
         started = time.monotonic()
         process = subprocess.run(
             [str(TOFU_BINARY), *args],
+            check=False,
             cwd=self.workdir,
             env=self.env(),
             capture_output=True,
@@ -106,3 +109,23 @@ class Tofu:
         """Every output of the state, as plain values."""
         raw = json.loads(self.run("output", "-json").stdout)
         return {name: item["value"] for name, item in raw.items()}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def private_emulator():
+    """A moto server of its own on a free loopback port; its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

@@ -15,9 +15,6 @@ from jobs.stack import stack_down
 from jobs.stack.constants import LOOPBACK
 
 
-
-
-
 def free_port_pair() -> int:
     """A loopback port p such that p and p + 1 are both free (a broker and its controller)."""
     for _ in range(50):

@@ -98,8 +98,8 @@ def gold_snapshot(gold: Path) -> dict[str, list[tuple]]:
 def ddl_columns(ddl_file: Path) -> dict[str, list[tuple[str, str]]]:
     """CREATE TABLE blocks of a DDL file as {table: [(column, TYPE)]}, parsed independently of the job."""
     tables = {}
-    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", ddl_file.read_text(), re.S):
-        columns = re.findall(r"^\s+(\w+)\s+(DECIMAL\(\d+, \d+\)|[A-Z]+)", body, re.M)
+    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", ddl_file.read_text(), re.DOTALL):
+        columns = re.findall(r"^\s+(\w+)\s+(DECIMAL\(\d+, \d+\)|[A-Z]+)", body, re.MULTILINE)
         tables[name] = [(column, sql_type) for column, sql_type in columns if column != "PRIMARY"]
     return tables
 

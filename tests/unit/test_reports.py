@@ -146,7 +146,7 @@ def _behaviour_rows() -> list[dict]:
         rows.append({
             "customer_id": customer, "as_of_date": LAST_DAY,
             "recency_days": (LAST_DAY - last_ts.date()).days if last_ts else 9999, "frequency": len(mine),
-            "monetary": sum((t["amount"] for t in mine), Decimal("0")),
+            "monetary": sum((t["amount"] for t in mine), Decimal(0)),
             "distinct_categories": len({PRODUCTS[t["product_id"]][1] for t in mine}), "last_transaction_ts": last_ts,
             "churn_flag": None, "churn_score": None, "segment": None, "cross_sell_candidates": None, "model_version": None,
         })

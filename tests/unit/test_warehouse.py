@@ -163,7 +163,7 @@ def test_timestamps_written_as_utc_instants_land_unchanged(local_settings):
     rows = GOLD_ROWS["fact_transaction"]
     schema = ddl_schema("fact_transaction")
     schema = schema.set(schema.get_field_index("transaction_ts"), pa.field("transaction_ts", pa.timestamp("us", tz="UTC")))
-    data = pa.Table.from_pylist([{**row, "transaction_ts": row["transaction_ts"].replace(tzinfo=dt.timezone.utc)}
+    data = pa.Table.from_pylist([{**row, "transaction_ts": row["transaction_ts"].replace(tzinfo=dt.UTC)}
                                  for row in rows], schema=schema)
     folder = Path(local_settings.layer_uri("gold")) / "fact_transaction"
     folder.mkdir(parents=True)
