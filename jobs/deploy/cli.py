@@ -24,7 +24,7 @@ def _show(plan) -> None:
     for topic in plan.adopted_topics:
         console.print(f"adopted topic [bold]{topic}[/], left on the broker by an earlier deployment")
     console.print(Markdown(plan.review.markdown()))
-    console.print(f"plan: {plan.target.plan_file}\nreview: {plan.target.review_file}", highlight=False)
+    console.print(f"plan: {plan.file}", highlight=False)
 
 
 @app.command()
@@ -45,6 +45,7 @@ def deploy(
     wheel: Annotated[Path, typer.Option(help="The wheel to release (built once, promoted unchanged).")],
     approve: ApproveOption = False,
     replace: Annotated[bool, typer.Option(help="dev only: overwrite a release of the same version.")] = False,
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this reviewed plan file instead of planning again.")] = None,
 ) -> None:
     """Plan and apply the infrastructure, upload the release (wheel, SQL, DAGs), record its version."""
     from jobs.deploy.environment import deploy as deploy_environment
@@ -52,7 +53,7 @@ def deploy(
 
     release = read_wheel(wheel)
     console.print(f"Deploying [bold]{release.name} {release.version}[/] to [bold]{env}[/] (sha256 {release.sha256[:12]})")
-    deployment = deploy_environment(env, release, approved=approve, replace=replace)
+    deployment = deploy_environment(env, release, approved=approve, replace=replace, plan_file=plan_file)
     _show(deployment.plan)
     record = deployment.record
     console.print(f"{'uploaded' if deployment.uploaded else 'already released'}: {record['release']}", highlight=False)

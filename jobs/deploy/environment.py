@@ -8,6 +8,7 @@ new state instead of failing as "already exists".
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -181,6 +182,7 @@ class Plan:
     tofu: Tofu
     review: PlanReview
     adopted_topics: list[str]
+    file: Path
 
 
 def plan_environment(env: str | None, *, destroy: bool = False) -> Plan:
@@ -198,7 +200,7 @@ def plan_environment(env: str | None, *, destroy: bool = False) -> Plan:
     review = review_plan(where.name, plan)
     where.review_file.write_text(review.markdown())
     where.plan_file.with_suffix(".txt").write_text(tofu.show(where.plan_file))
-    return Plan(where, tofu, review, adopted)
+    return Plan(where, tofu, review, adopted, where.plan_file)
 
 
 def apply_plan(plan: Plan, *, approved: bool) -> None:
@@ -206,7 +208,7 @@ def apply_plan(plan: Plan, *, approved: bool) -> None:
     if plan.target.name == "prod" and not approved:
         raise PlatformError(f"prod changes only with approval: read {plan.target.review_file}, then rerun with APPROVE=1")
     if plan.review.has_changes:
-        plan.tofu.apply(plan.target.plan_file)
+        plan.tofu.apply(plan.file)
 
 
 @dataclass(frozen=True)
@@ -217,9 +219,25 @@ class Deployment:
     dags: list[str]
 
 
-def deploy(env: str | None, wheel: Wheel, *, approved: bool = False, replace: bool = False) -> Deployment:
-    """Plan and apply the infrastructure, then release `wheel` into it and record the version."""
-    plan = plan_environment(env)
+def reviewed_plan(env: str | None, plan_file: Path) -> Plan:
+    """A plan written earlier (by `make plan`, possibly on another machine), ready to apply.
+
+    OpenTofu refuses to apply it if the state changed since it was written.
+    """
+    where = target(env)
+    if not plan_file.is_file():
+        raise PlatformError(f"plan file {plan_file} not found: write one with `make plan ENV={where.name}`")
+    preflight(where)
+    tofu = environment_tofu(where)
+    review = review_plan(where.name, json.loads(tofu.run("show", "-json", str(plan_file.resolve()))))
+    return Plan(where, tofu, review, [], plan_file.resolve())
+
+
+def deploy(env: str | None, wheel: Wheel, *, approved: bool = False, replace: bool = False,
+           plan_file: Path | None = None) -> Deployment:
+    """Apply the infrastructure (a fresh plan, or the reviewed `plan_file`), then release `wheel`
+    into it and record the version."""
+    plan = reviewed_plan(env, plan_file) if plan_file else plan_environment(env)
     apply_plan(plan, approved=approved)
     buckets = plan.tofu.outputs()["bucket_names"]
     s3 = plan.target.s3()

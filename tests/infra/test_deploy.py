@@ -91,8 +91,11 @@ def test_the_batch_pipeline_runs_in_dev_on_the_deployed_buckets(user, deployed):
     assert len(raw.strip().splitlines()) - 1 == 1500
 
 
-def test_deploying_the_same_version_again_changes_nothing(user, deployed):
-    again = " ".join(user.run("make", "deploy", "ENV=dev").stdout.split())
+def test_deploying_the_same_version_again_with_its_reviewed_plan_changes_nothing(user, deployed):
+    planned = " ".join(user.run("make", "plan", "ENV=dev").stdout.split())
+    assert "dev: 0 to add, 0 to change, 0 to destroy" in planned
+    plan_file = Path(user.env["RTDP_HOME"]) / ".state" / "plans" / "dev.tfplan"
+    again = " ".join(user.run("make", "deploy", "ENV=dev", f"PLAN={plan_file}").stdout.split())
     assert "dev: 0 to add, 0 to change, 0 to destroy" in again
     assert "already released" in again
 

@@ -276,9 +276,8 @@ def test_prod_deploys_the_wheel_fetched_from_dev():
     assert len(uploaded) == 1
 
     # The deploy job takes exactly that artifact, checks its sha256 and hands it to make deploy.
-    downloaded = steps_using(deploy, "actions/download-artifact")
+    downloaded = [step for step in steps_using(deploy, "actions/download-artifact") if step["with"]["path"] == "dist"]
     assert [step["with"]["name"] for step in downloaded] == [uploaded[0]["with"]["name"]]
-    assert downloaded[0]["with"]["path"] == "dist"
     check = next(step for step in deploy["steps"] if "sha256sum --check" in step.get("run", ""))
     assert check["env"]["WHEEL_SHA256"] == f"${{{{ needs.{release_id}.outputs.sha256 }}}}"
     assert release["outputs"]["sha256"].startswith(f"${{{{ steps.{fetch['id']}.outputs.")
@@ -297,8 +296,13 @@ def test_prod_plan_is_shown_before_the_deploy_is_approved():
     assert environment_name(plan) is None, "the plan runs before any approval"
     assert "GITHUB_STEP_SUMMARY" in runs(plan) and "cat .state/plans/prod.review.md" in runs(plan)
     (review,) = [step for step in steps_using(plan, "actions/upload-artifact") if step["with"]["path"].startswith(".state/")]
-    assert review["with"] == {"name": review["with"]["name"], "path": ".state/plans/prod.review.md",
-                              "include-hidden-files": True, "if-no-files-found": "error"}
+    assert set(review["with"]["path"].split()) == {".state/plans/prod.tfplan", ".state/plans/prod.review.md"}
+    assert review["with"]["include-hidden-files"] is True and review["with"]["if-no-files-found"] == "error"
+    # The plan the reviewers read is the one applied.
+    (reviewed,) = [step for step in steps_using(jobs["deploy"], "actions/download-artifact")
+                   if step["with"]["name"] == review["with"]["name"]]
+    make_deploy = next(step for step in jobs["deploy"]["steps"] if PROD_DEPLOY.search(step.get("run", "")))
+    assert f"PLAN={reviewed['with']['path']}/prod.tfplan" in make_deploy["run"]
 
 
 def test_dev_is_deployed_on_every_merge_to_main_one_at_a_time():
