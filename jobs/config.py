@@ -129,8 +129,10 @@ def load_settings(env: str | None = None) -> Settings:
         raise PlatformError(f"{settings_file} is not valid TOML: {error}") from None
     values.setdefault("home", os.environ.get("RTDP_HOME", str(Path.cwd())))
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise PlatformError(f"invalid setting '{where}' for environment '{env}': {first['msg']}") from None
+    # RTDP_ENV chooses the environment when none is named; it never renames the one loaded.
+    return settings.model_copy(update={"env": env})

@@ -4,10 +4,12 @@
 #   mirror/                  provider filesystem mirror (hashicorp/aws, Mongey/kafka)
 #   tofu.rc                  CLI config pointing `tofu init` at the mirror (export TF_CLI_CONFIG_FILE)
 #
-# Everything is built with `go` from the Go module proxy, the one source reachable wherever Go
-# modules are, and built reproducibly (pinned Go toolchain, no cgo, -trimpath), so the provider
-# hashes recorded in each environment's .terraform.lock.hcl match on every machine of a platform.
+# Where the OpenTofu registry answers, the providers are the registry's own builds, downloaded by
+# `tofu providers mirror`. Where it does not (networks that reach only package registries), they
+# are built with `go` from the Go module proxy, reproducibly (pinned Go toolchain, no cgo,
+# -trimpath), so the hashes recorded in each .terraform.lock.hcl match on every such machine.
 # The AWS provider is large: its first build takes a long time and several GB of memory.
+# An OpenTofu of the pinned version already on PATH is used instead of building one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -73,16 +75,32 @@ build() {
 }
 
 MIRROR="$CACHE/mirror/registry.opentofu.org"
+if [[ ! -x "$CACHE/bin/tofu" ]] && command -v tofu >/dev/null && [[ "$(tofu version)" == "OpenTofu v$TOFU_VERSION"* ]]; then
+  mkdir -p "$CACHE/bin" && ln -s "$(command -v tofu)" "$CACHE/bin/tofu"
+fi
 build "OpenTofu $TOFU_VERSION" "$CACHE/bin/tofu" "$TOFU_MODULE" "" ./cmd/tofu \
   "-X github.com/opentofu/opentofu/version.dev=no"
-build "Mongey/kafka $KAFKA_VERSION" \
-  "$MIRROR/mongey/kafka/$KAFKA_VERSION/$PLATFORM/terraform-provider-kafka_v$KAFKA_VERSION" \
-  "$KAFKA_MODULE" "$KAFKA_MODULE_SUM" .
-# The largest build last, so the quick tools are usable while it runs.
-build "hashicorp/aws $AWS_VERSION" \
-  "$MIRROR/hashicorp/aws/$AWS_VERSION/$PLATFORM/terraform-provider-aws_v$AWS_VERSION" \
-  "$AWS_MODULE" "$AWS_MODULE_SUM" . \
-  "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_VERSION"
+
+if curl -fsS --max-time 10 https://registry.opentofu.org/.well-known/terraform.json >/dev/null 2>&1; then
+  # The registry's builds, into the same mirror: `tofu init` still needs no network later.
+  echo "...  downloading providers from registry.opentofu.org"
+  # Outside the environment folder: its lock file lists only the source builds' hashes.
+  requirements="$(mktemp -d)"
+  cp "$ROOT/environments/dev/versions.tf" "$requirements/"
+  "$CACHE/bin/tofu" -chdir="$requirements" providers mirror -platform="$PLATFORM" "$CACHE/mirror"
+  rm -rf "$requirements"
+  echo "note the lock files carry the hashes of the source builds: add the registry's with"
+  echo "     tofu providers lock -platform=$PLATFORM (in environments/dev, environments/prod, infra/bootstrap)"
+else
+  build "Mongey/kafka $KAFKA_VERSION" \
+    "$MIRROR/mongey/kafka/$KAFKA_VERSION/$PLATFORM/terraform-provider-kafka_v$KAFKA_VERSION" \
+    "$KAFKA_MODULE" "$KAFKA_MODULE_SUM" .
+  # The largest build last, so the quick tools are usable while it runs.
+  build "hashicorp/aws $AWS_VERSION" \
+    "$MIRROR/hashicorp/aws/$AWS_VERSION/$PLATFORM/terraform-provider-aws_v$AWS_VERSION" \
+    "$AWS_MODULE" "$AWS_MODULE_SUM" . \
+    "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_VERSION"
+fi
 
 # `tofu init` takes these providers from the mirror only, so it needs no registry.
 cat >"$CACHE/tofu.rc" <<EOF

@@ -6,7 +6,8 @@ and gold, exactly once, with dead letters.
 - producer.py, sources.py, events.py: the idempotent producer, replay and synthetic streams
 - job.py, batch.py, classify.py: the streaming job, one micro-batch, the rules per record
 - progress.py, layout.py, dead_letters.py, lag.py: watermark, where data goes, DLQ, lag
-- status.py, segment.py, cli.py: `rtdp stream status|demo|produce|run`
+- status.py, segment.py, cli.py: `rtdp stream status|demo|produce|run|start|stop|health|supervise`
+- background.py, health.py, supervisor.py: the job in the background, its health, restarts
 
 See docs/streaming.md.
 """

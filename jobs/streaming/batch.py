@@ -32,6 +32,7 @@ from jobs.streaming.layout import StreamLayout
 from jobs.streaming.progress import BatchProgress, progress_before, write_progress
 from jobs.streaming.reasons import DEAD_LETTER_REASONS
 
+
 @dataclass(frozen=True)
 class StreamOptions:
     """How the stream job runs; every field has a CLI option of `rtdp stream run`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def test_cycle_check_detects_a_cycle():
 def test_daily_batch_runs_the_medallion_steps_in_order(dagbag):
     tasks = dagbag["dags"]["platform_daily_batch"]["tasks"]
     assert set(tasks) == set(DAILY_BATCH_CHAIN)
-    for upstream, downstream in zip(DAILY_BATCH_CHAIN, DAILY_BATCH_CHAIN[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(DAILY_BATCH_CHAIN):
         assert tasks[upstream]["downstream"] == [downstream]
     assert tasks["reports"]["downstream"] == []
 

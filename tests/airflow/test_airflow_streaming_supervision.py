@@ -1,0 +1,119 @@
+"""The streaming supervision DAG: its shape in the DagBag, and two real `dag.test()` runs on the
+`local` environment against the real broker. The first run finds no stream job, starts one and
+waits until it serves; the events produced before it land in silver exactly once. The second run
+finds the job healthy and leaves it alone."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import itertools
+import time
+import uuid
+from decimal import Decimal
+
+import pyarrow.dataset as ds
+import pytest
+from confluent_kafka.admin import AdminClient
+
+from jobs.config import Settings, load_settings
+from jobs.streaming.health import check_health
+from jobs.streaming.producer import produce
+from jobs.streaming.sources import Catalogue, synthetic_transactions
+from jobs.streaming.supervisor import stop_stream
+from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, dead_letter_topic, ensure_topics, prefixed
+
+pytestmark = pytest.mark.integration
+
+DAG_ID = "platform_streaming_supervision"
+EVENTS = 150
+CATALOGUE = Catalogue(accounts=("A000001", "A000002"), products=(("P0001", Decimal("9.99")), ("P0002", Decimal("120.00"))))
+WAIT_S = 600
+
+
+def test_the_supervision_dag_has_one_owned_task_with_time_for_a_restart(airflow):
+    dagbag = airflow.inspect_dags()
+    assert dagbag["import_errors"] == {}
+    dag = dagbag["dags"][DAG_ID]
+    assert dag["file"] == f"{DAG_ID}.py"
+    assert {"rtdp", "streaming"} <= set(dag["tags"])
+    assert (dag["catchup"], dag["max_active_runs"]) == (False, 1)
+    assert list(dag["tasks"]) == ["supervise_stream"]
+    task = dag["tasks"]["supervise_stream"]
+    assert task["owner"] == "data-platform"
+    assert task["retries"] >= 1 and task["has_failure_callback"]
+    # Stop grace (60 s) plus the default recovery timeout (600 s) fit in one try.
+    assert task["execution_timeout"] > 660
+    assert dag["dagrun_timeout"] >= task["execution_timeout"]
+
+
+@pytest.fixture
+def prefix(local_stack) -> str:
+    """Fresh topic names on the shared broker; deleted afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:10]}."
+    yield prefix
+    names = [name for topic in EVENT_TOPICS for name in (prefixed(topic, prefix), dead_letter_topic(prefixed(topic, prefix)))]
+    admin = AdminClient({"bootstrap.servers": local_stack.kafka.bootstrap_servers})
+    concurrent.futures.wait(list(admin.delete_topics(names, operation_timeout=30).values()), timeout=60)
+
+
+@pytest.fixture
+def stream_world(airflow, local_stack, tmp_path, monkeypatch):
+    """A driver whose DAG runs keep the lake and the job's pid file in this test's folder, and the
+    local settings the DAG task will load, seen from this process."""
+    overrides = {f"RTDP_STORAGE__{layer.upper()}_URI": str(tmp_path / "lake" / layer)
+                 for layer in ("bronze", "silver", "gold", "quarantine")}
+    overrides["RTDP_STATE_DIR"] = str(tmp_path / "state")
+    # The job is named after settings.env, which follows RTDP_ENV (jobs.config): keep it equal to the Variable.
+    overrides["RTDP_ENV"] = "local"
+    driver = dataclasses.replace(airflow, env={**airflow.env, **overrides})
+    for name, value in {**overrides, "RTDP_HOME": str(airflow.platform_home)}.items():
+        monkeypatch.setenv(name, value)
+    return driver, load_settings("local")
+
+
+def _silver_ids(settings: Settings) -> list[str]:
+    folder = settings.layer_uri("silver") + "/stream_transactions"
+    table = ds.dataset(folder, format="parquet", partitioning="hive", ignore_prefixes=[".", "_"]).to_table(columns=["event_id"])
+    return sorted(table.column("event_id").to_pylist())
+
+
+def _wait_caught_up(settings: Settings, prefix: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        health = check_health(settings, topic_prefix=prefix)
+        assert health.running, health.reason
+        if set(health.lag.values()) == {0}:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the job did not read its topics to the end within {WAIT_S} s")
+
+
+def test_the_dag_starts_a_missing_job_and_then_leaves_the_healthy_job_alone(stream_world, prefix):
+    driver, settings = stream_world
+    bootstrap = settings.kafka.bootstrap_servers
+    ensure_topics(bootstrap, [prefixed(topic, prefix) for topic in EVENT_TOPICS])
+    events = list(itertools.islice(synthetic_transactions(CATALOGUE, seed=5), EVENTS))
+    summary = produce(bootstrap, prefixed(TRANSACTIONS, prefix), events)
+    assert (summary.sent, summary.failed) == (EVENTS, 0)
+    assert check_health(settings, topic_prefix=prefix).reason.startswith("not running (no pid file")
+
+    conf = {"topic_prefix": prefix}
+    try:
+        first = driver.test_dag(DAG_ID, "2026-11-20T10:00:00+00:00", conf)
+        assert first.state == "success", first.log[-3000:]
+        assert first.tasks == {"supervise_stream": "success"}
+        assert "restarted (not running (no pid file" in first.log, first.log[-5000:]
+        print(f"{DAG_ID}: dag.test() that started the missing job took {first.seconds:.0f} s")
+        health = check_health(settings, topic_prefix=prefix)
+        assert health.running, health.reason
+        _wait_caught_up(settings, prefix)
+        assert _silver_ids(settings) == sorted(event.event_id for event in events)
+
+        second = driver.test_dag(DAG_ID, "2026-11-20T10:05:00+00:00", conf)
+        assert second.state == "success", second.log[-3000:]
+        assert "healthy, left alone" in second.log, second.log[-5000:]
+        assert check_health(settings, topic_prefix=prefix).pid == health.pid
+    finally:
+        stopped = stop_stream(settings, prefix)
+    assert stopped.state == "stopped"
