@@ -40,8 +40,8 @@ install: $(VENV)/.installed ## Create .venv and install the platform with all it
 demo: install ## Generate data and run the whole platform on the local default; prints where the results are
 	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events 3000
 
-test: install airflow-install ## Run the whole test suite (starts the local stack it needs by itself)
-	$(BIN)/pytest --ignore=tests/infra
+test: install airflow-install tools ## Run the whole test suite (starts the local stack it needs by itself)
+	$(BIN)/pytest
 
 tools: ## Build OpenTofu and its providers into .cache/terraform (long the first time)
 	bash infra/toolchain/install.sh

@@ -3,6 +3,7 @@
 #   bin/tofu                 OpenTofu CLI
 #   mirror/                  provider filesystem mirror (hashicorp/aws, Mongey/kafka)
 #   tofu.rc                  CLI config pointing `tofu init` at the mirror (export TF_CLI_CONFIG_FILE)
+#   checkov/                 the security scanner, in a virtual environment of its own (checkov.txt)
 #
 # Where the OpenTofu registry answers, the providers are the registry's own builds, downloaded by
 # `tofu providers mirror`. Where it does not (networks that reach only package registries), they
@@ -101,6 +102,18 @@ else
     "$AWS_MODULE" "$AWS_MODULE_SUM" . \
     "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_VERSION"
 fi
+
+# checkov's dependencies must not move the project's pins: it gets its own environment.
+# The marker holds the hash of the pins it was installed from: a changed checkov.txt reinstalls.
+pins="$(sha256sum "$ROOT/infra/toolchain/checkov.txt" | cut -d ' ' -f 1)"
+if [[ "$(cat "$CACHE/checkov/.installed" 2>/dev/null)" != "$pins" ]]; then
+  echo "...  installing checkov into ${CACHE#"$ROOT"/}/checkov"
+  rm -rf "$CACHE/checkov"
+  "${PYTHON:-python3}" -m venv "$CACHE/checkov"
+  "$CACHE/checkov/bin/pip" install --quiet --no-deps -r "$ROOT/infra/toolchain/checkov.txt"
+  echo "$pins" >"$CACHE/checkov/.installed"
+fi
+echo "ok   checkov $("$CACHE/checkov/bin/checkov" --version)"
 
 # `tofu init` takes these providers from the mirror only, so it needs no registry.
 cat >"$CACHE/tofu.rc" <<EOF

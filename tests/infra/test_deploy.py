@@ -25,6 +25,8 @@ pytestmark = pytest.mark.integration
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 WHEEL = ROOT / "dist" / f"rtdp-{VERSION}-py3-none-any.whl"
+# prod shares the test broker with dev here, so its topics get their own prefix.
+PROD_PREFIX = f"deploytestprod{os.getpid()}."
 REPO_DAGS = sorted(path.name for path in (ROOT / "dags").iterdir() if path.is_file() and path.suffix == ".py")
 
 
@@ -32,18 +34,21 @@ class User:
     """Runs make and rtdp from the checkout with the environment of one test deployment."""
 
     def __init__(self, home, endpoint: str, bootstrap_servers: str):
-        self.endpoint = endpoint
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith(("RTDP_", "TF_", "AWS_", "GITHUB_"))}
-        self.env.update(EMULATOR_CREDENTIALS, RTDP_HOME=str(home), RTDP_AWS__ENDPOINT_URL=endpoint,
-                        RTDP_KAFKA__BOOTSTRAP_SERVERS=bootstrap_servers,
+        self.env.update(EMULATOR_CREDENTIALS, RTDP_HOME=str(home), RTDP_KAFKA__BOOTSTRAP_SERVERS=bootstrap_servers,
                         RTDP_KAFKA__TOPIC_PREFIX=f"deploytest{os.getpid()}.",
                         RTDP_SPARK__DRIVER_MEMORY="1g", RTDP_SPARK__SHUFFLE_PARTITIONS="2")
+        self.use_emulator(endpoint)
+
+    def use_emulator(self, endpoint: str) -> None:
+        self.env["RTDP_AWS__ENDPOINT_URL"] = endpoint
         self.s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                                aws_access_key_id="testing", aws_secret_access_key="testing")
 
-    def run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(command, check=False, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=3600)
+    def run(self, *command: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+        result = subprocess.run(command, check=False, cwd=ROOT, env={**self.env, **env}, capture_output=True, text=True,
+                                timeout=3600)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}")
         return result
@@ -55,8 +60,10 @@ class User:
 
 @pytest.fixture(scope="module")
 def user(tmp_path_factory, kafka_bootstrap, toolchain):
-    with private_emulator() as endpoint:
-        yield User(tmp_path_factory.mktemp("deploy-home"), endpoint, kafka_bootstrap)
+    with private_emulator() as endpoint, private_emulator() as after_restart:
+        user = User(tmp_path_factory.mktemp("deploy-home"), endpoint, kafka_bootstrap)
+        user.after_restart = after_restart  # a second, empty emulator: what a restarted one looks like
+        yield user
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +108,7 @@ def test_deploying_the_same_version_again_with_its_reviewed_plan_changes_nothing
 
 
 def test_the_prod_plan_review_agrees_with_tofu_and_lists_access_changes(user, deployed):
-    result = user.run("make", "plan", "ENV=prod")
+    result = user.run("make", "plan", "ENV=prod", RTDP_KAFKA__TOPIC_PREFIX=PROD_PREFIX)
     plans = Path(user.env["RTDP_HOME"]) / ".state" / "plans"
     text = (plans / "prod.txt").read_text()
     added, changed, destroyed = map(int, re.search(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy", text).groups())
@@ -115,10 +122,22 @@ def test_the_prod_plan_review_agrees_with_tofu_and_lists_access_changes(user, de
 
 
 def test_prod_is_not_applied_without_approval(user, deployed):
-    result = user.run("make", "deploy", "ENV=prod", f"WHEEL={WHEEL}", check=False)
+    result = user.run("make", "deploy", "ENV=prod", f"WHEEL={WHEEL}", check=False, RTDP_KAFKA__TOPIC_PREFIX=PROD_PREFIX)
     assert result.returncode != 0
     assert "prod changes only with approval" in " ".join(result.stderr.split())
     assert "rtdp-prod-gold" not in {bucket["Name"] for bucket in user.s3.list_buckets()["Buckets"]}
+
+
+def test_after_an_emulator_restart_deploy_rebuilds_dev_and_adopts_the_topics_kafka_kept(user, deployed):
+    # The emulator keeps buckets (and so the Terraform state) in memory; Kafka keeps its topics.
+    user.use_emulator(user.after_restart)
+    output = " ".join(user.run("make", "deploy", "ENV=dev").stdout.split())
+    prefix = user.env["RTDP_KAFKA__TOPIC_PREFIX"]
+    for topic in ("transactions", "inventory_movements", "transactions.dlq", "inventory_movements.dlq"):
+        assert f"adopted topic {prefix}{topic}" in output
+    buckets = {bucket["Name"] for bucket in user.s3.list_buckets()["Buckets"]}
+    assert {"rtdp-dev-raw", "rtdp-dev-gold", "rtdp-dev-artifacts", "rtdp-dev-tfstate"} <= buckets
+    assert user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "infra", "deployed", "--env", "dev").stdout.strip() == VERSION
 
 
 def test_destroy_removes_the_environment_but_keeps_its_state_bucket(user, deployed):
