@@ -150,6 +150,10 @@ def ensure_state_bucket(target: Target) -> None:
         return
     if not target.settings.aws.emulated:
         raise PlatformError(f"the state bucket {bucket} does not exist: create it once with `make bootstrap ENV={target.name}`")
+    # A restarted emulator forgot the bucket its local bootstrap state still lists; refreshing
+    # that state fails in the AWS provider, and there is nothing left in it to keep.
+    for stale in target.work.glob("bootstrap.tfstate*"):
+        stale.unlink()
     bootstrap(target)
 
 
