@@ -54,11 +54,6 @@ def emulator_endpoint():
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> str:
-    """Bootstrap servers of the local stack's real Kafka broker, started if it is not running."""
-    from jobs.config import load_settings
-    from jobs.stack import stack_up
-
-    settings = load_settings("local")
-    stack_up(settings, only=["kafka"])
-    return settings.kafka.bootstrap_servers
+def kafka_bootstrap(local_stack) -> str:
+    """Bootstrap servers of the real Kafka broker of the one local stack the whole suite shares."""
+    return local_stack.kafka.bootstrap_servers

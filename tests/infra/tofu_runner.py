@@ -11,7 +11,9 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,13 +121,26 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def private_emulator():
-    """A moto server of its own on a free loopback port; its endpoint URL."""
-    from moto.server import ThreadedMotoServer
+    """A moto server process of its own on a free loopback port; its endpoint URL.
 
+    A process, not moto's in-process threaded server: those share one in-memory state, so two
+    of them would not be two emulators.
+    """
     port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        yield f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the moto server on port {port} did not come up") from None
+                time.sleep(0.2)
+        yield endpoint
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(timeout=30)
