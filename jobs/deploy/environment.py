@@ -190,7 +190,7 @@ class Plan:
 
 
 def plan_environment(env: str | None, *, destroy: bool = False) -> Plan:
-    """Write the plan file, its text and its review next to each other; the review."""
+    """Write the plan file, its text and its review next to each other; the Plan."""
     where = target(env)
     preflight(where)
     ensure_state_bucket(where)

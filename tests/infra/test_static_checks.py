@@ -67,8 +67,8 @@ def test_security_scan_finds_nothing_and_every_skip_carries_its_reason(toolchain
     folders = [argument for folder in SCANNED for argument in ("-d", str(ROOT / folder))]
     result = subprocess.run([str(CHECKOV), "--framework", "terraform", "--compact", "--skip-download", "-o", "json", *folders],
                             capture_output=True, text=True, check=False, timeout=900)
-    output = json.loads(result.stdout)
-    reports = output if isinstance(output, list) else [output]
+    reports = _json_documents(result.stdout)  # one report per folder, one after the other
+    assert len(reports) == len(SCANNED), result.stderr[-2000:]
     failed = [(check["check_id"], check["resource"], check["file_path"])
               for report in reports for check in report["results"]["failed_checks"]]
     assert failed == [], f"checkov findings: {failed}"
@@ -76,6 +76,17 @@ def test_security_scan_finds_nothing_and_every_skip_carries_its_reason(toolchain
     for report in reports:
         for check in report["results"]["skipped_checks"]:
             assert len(check["check_result"].get("suppress_comment", "").strip()) > 20, check["check_id"]
+
+
+def _json_documents(text: str) -> list[dict]:
+    decoder, documents, position = json.JSONDecoder(), [], 0
+    while text[position:].strip():
+        document, end = decoder.raw_decode(text, position)
+        documents += document if isinstance(document, list) else [document]
+        position = end
+        while position < len(text) and text[position].isspace():
+            position += 1
+    return documents
 
 
 @pytest.mark.unit
