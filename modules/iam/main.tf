@@ -193,7 +193,19 @@ locals {
   account_id               = data.aws_caller_identity.current.account_id
 }
 
-data "aws_iam_policy_document" "deploy_trust" {
+locals {
+  # Who may assume each GitHub role, as OIDC token subjects. Deploying: only jobs running in
+  # this repository's GitHub environment of the same name. Planning (before any approval):
+  # pull requests and main.
+  github_role_subjects = {
+    deploy = ["repo:${var.github_repository}:environment:${var.environment}"]
+    plan   = ["repo:${var.github_repository}:pull_request", "repo:${var.github_repository}:ref:refs/heads/main"]
+  }
+}
+
+data "aws_iam_policy_document" "github_trust" {
+  for_each = local.github_role_subjects
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -208,11 +220,10 @@ data "aws_iam_policy_document" "deploy_trust" {
       values   = ["sts.amazonaws.com"]
     }
 
-    # Only jobs running in this repository's GitHub environment of the same name.
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${var.github_repository}:environment:${var.environment}"]
+      values   = each.value
     }
   }
 }
@@ -264,7 +275,7 @@ data "aws_iam_policy_document" "deploy" {
 resource "aws_iam_role" "deploy" {
   name                 = "${local.name_prefix}-github-deploy"
   description          = "Assumed by GitHub Actions in the ${var.environment} environment of ${var.github_repository} to deploy."
-  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["deploy"].json
   max_session_duration = 3600
   tags                 = var.tags
 }
@@ -277,32 +288,6 @@ resource "aws_iam_role_policy" "deploy" {
 
 # Plans run before anyone approved anything (pull requests, the first step of a promotion), so
 # they get a role that can read the environment and take the state lock, and change nothing else.
-data "aws_iam_policy_document" "plan_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:sub"
-      values = [
-        "repo:${var.github_repository}:pull_request",
-        "repo:${var.github_repository}:ref:refs/heads/main",
-      ]
-    }
-  }
-}
-
 data "aws_iam_policy_document" "plan" {
   # Bucket settings, never the lake's objects: a plan has no business reading data.
   statement {
@@ -361,7 +346,7 @@ data "aws_iam_policy_document" "plan" {
 resource "aws_iam_role" "plan" {
   name                 = "${local.name_prefix}-github-plan"
   description          = "Assumed by GitHub Actions of ${var.github_repository} to plan ${var.environment} (pull requests, main)."
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["plan"].json
   max_session_duration = 3600
   tags                 = var.tags
 }

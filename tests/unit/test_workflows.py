@@ -95,12 +95,14 @@ def steps_using(job: dict, action: str) -> list[dict]:
     return [step for step in job.get("steps", []) if step.get("uses", "").split("@")[0] == action]
 
 
-def trusted_subjects(policy_document: str) -> set[str]:
-    """OIDC subjects (without `repo:<repository>:`) that a trust policy of modules/iam accepts."""
+def trusted_subjects(role: str) -> set[str]:
+    """OIDC subjects (without `repo:<repository>:`) that the trust policy of a GitHub role of modules/iam accepts."""
     main_tf = (ROOT / "modules" / "iam" / "main.tf").read_text()
-    block = re.search(rf'data "aws_iam_policy_document" "{policy_document}" \{{\n(.*?)\n\}}\n', main_tf, re.DOTALL)
-    assert block, f"modules/iam/main.tf has no {policy_document}"
-    values = re.search(r'"token\.actions\.githubusercontent\.com:sub"\s*values\s*=\s*\[(.*?)\]', block.group(1), re.DOTALL)
+    assert f'assume_role_policy   = data.aws_iam_policy_document.github_trust["{role}"].json' in main_tf
+    block = re.search(r"github_role_subjects = \{\n(.*?)\n  \}", main_tf, re.DOTALL)
+    assert block, "modules/iam/main.tf has no github_role_subjects"
+    values = re.search(rf"^\s*{role}\s*=\s*\[(.*?)\]", block.group(1), re.MULTILINE)
+    assert values, f"github_role_subjects has no {role}"
     return {value.removeprefix("repo:${var.github_repository}:") for value in re.findall(r'"([^"]+)"', values.group(1))}
 
 
@@ -227,7 +229,7 @@ def test_no_long_lived_aws_keys_or_secrets(path):
 
 
 def test_every_role_assumption_is_oidc_that_the_iam_trust_accepts():
-    trust = {"DEPLOY": trusted_subjects("deploy_trust"), "PLAN": trusted_subjects("plan_trust")}
+    trust = {"DEPLOY": trusted_subjects("deploy"), "PLAN": trusted_subjects("plan")}
     assert trust["DEPLOY"] == {"environment:${var.environment}"}
     assuming = set()
     for name, job_id, job, document in all_jobs():
