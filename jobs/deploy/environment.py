@@ -25,6 +25,7 @@ from jobs.deploy.review import PlanReview, review_plan
 from jobs.deploy.tofu import Tofu, emulator_backend_config, require_loopback
 from jobs.errors import PlatformError
 from jobs.resources import checkout_dir
+from jobs.stack.aws import parse_endpoint
 from jobs.stack.paths import stack_paths
 from jobs.stack.processes import accepts_connections
 
@@ -75,8 +76,7 @@ def preflight(target: Target) -> None:
     settings = target.settings
     if settings.aws.emulated:
         require_loopback(settings.aws.endpoint_url)
-        host, _, port = settings.aws.endpoint_url.rpartition("//")[2].partition(":")
-        if not accepts_connections(host, int(port or 80)):
+        if not accepts_connections(*parse_endpoint(settings.aws.endpoint_url)):
             raise PlatformError(f"the AWS emulator at {settings.aws.endpoint_url} is not answering: start the local stack with `make up`")
     elif boto3.session.Session().get_credentials() is None:
         raise PlatformError(f"no AWS credentials for {target.name}: configure a profile or role (GitHub Actions uses OIDC)")
