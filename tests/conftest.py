@@ -74,3 +74,21 @@ def _create_lake_buckets(settings: Settings) -> None:
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket)
             existing.add(bucket)
+
+
+@pytest.fixture
+def topic_prefix(local_stack):
+    """A prefix of fresh topic names on the shared broker; the topics are deleted afterwards."""
+    import concurrent.futures
+    import uuid
+
+    from confluent_kafka.admin import AdminClient
+
+    from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, prefixed
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}."
+    yield prefix
+    names = [name for topic in EVENT_TOPICS for name in (prefixed(topic, prefix), dead_letter_topic(prefixed(topic, prefix)))]
+    admin = AdminClient({"bootstrap.servers": local_stack.kafka.bootstrap_servers})
+    # Topics a test never used do not exist: their futures fail, which is fine here.
+    concurrent.futures.wait(list(admin.delete_topics(names, operation_timeout=30).values()), timeout=60)

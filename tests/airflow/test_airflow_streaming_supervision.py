@@ -5,23 +5,20 @@ finds the job healthy and leaves it alone."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import itertools
 import time
-import uuid
 from decimal import Decimal
 
 import pyarrow.dataset as ds
 import pytest
-from confluent_kafka.admin import AdminClient
 
 from jobs.config import Settings, load_settings
 from jobs.streaming.health import check_health
 from jobs.streaming.producer import produce
 from jobs.streaming.sources import Catalogue, synthetic_transactions
 from jobs.streaming.supervisor import stop_stream
-from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, dead_letter_topic, ensure_topics, prefixed
+from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
 
 pytestmark = pytest.mark.integration
 
@@ -45,16 +42,6 @@ def test_the_supervision_dag_has_one_owned_task_with_time_for_a_restart(airflow)
     # Stop grace (60 s) plus the default recovery timeout (600 s) fit in one try.
     assert task["execution_timeout"] > 660
     assert dag["dagrun_timeout"] >= task["execution_timeout"]
-
-
-@pytest.fixture
-def prefix(local_stack) -> str:
-    """Fresh topic names on the shared broker; deleted afterwards."""
-    prefix = f"test-{uuid.uuid4().hex[:10]}."
-    yield prefix
-    names = [name for topic in EVENT_TOPICS for name in (prefixed(topic, prefix), dead_letter_topic(prefixed(topic, prefix)))]
-    admin = AdminClient({"bootstrap.servers": local_stack.kafka.bootstrap_servers})
-    concurrent.futures.wait(list(admin.delete_topics(names, operation_timeout=30).values()), timeout=60)
 
 
 @pytest.fixture
@@ -89,31 +76,31 @@ def _wait_caught_up(settings: Settings, prefix: str) -> None:
     raise AssertionError(f"the job did not read its topics to the end within {WAIT_S} s")
 
 
-def test_the_dag_starts_a_missing_job_and_then_leaves_the_healthy_job_alone(stream_world, prefix):
+def test_the_dag_starts_a_missing_job_and_then_leaves_the_healthy_job_alone(stream_world, topic_prefix):
     driver, settings = stream_world
     bootstrap = settings.kafka.bootstrap_servers
-    ensure_topics(bootstrap, [prefixed(topic, prefix) for topic in EVENT_TOPICS])
+    ensure_topics(bootstrap, [prefixed(topic, topic_prefix) for topic in EVENT_TOPICS])
     events = list(itertools.islice(synthetic_transactions(CATALOGUE, seed=5), EVENTS))
-    summary = produce(bootstrap, prefixed(TRANSACTIONS, prefix), events)
+    summary = produce(bootstrap, prefixed(TRANSACTIONS, topic_prefix), events)
     assert (summary.sent, summary.failed) == (EVENTS, 0)
-    assert check_health(settings, topic_prefix=prefix).reason.startswith("not running (no pid file")
+    assert check_health(settings, topic_prefix=topic_prefix).reason.startswith("not running (no pid file")
 
-    conf = {"topic_prefix": prefix}
+    conf = {"topic_prefix": topic_prefix}
     try:
         first = driver.test_dag(DAG_ID, "2026-11-20T10:00:00+00:00", conf)
         assert first.state == "success", first.log[-3000:]
         assert first.tasks == {"supervise_stream": "success"}
         assert "restarted (not running (no pid file" in first.log, first.log[-5000:]
         print(f"{DAG_ID}: dag.test() that started the missing job took {first.seconds:.0f} s")
-        health = check_health(settings, topic_prefix=prefix)
+        health = check_health(settings, topic_prefix=topic_prefix)
         assert health.running, health.reason
-        _wait_caught_up(settings, prefix)
+        _wait_caught_up(settings, topic_prefix)
         assert _silver_ids(settings) == sorted(event.event_id for event in events)
 
         second = driver.test_dag(DAG_ID, "2026-11-20T10:05:00+00:00", conf)
         assert second.state == "success", second.log[-3000:]
         assert "healthy, left alone" in second.log, second.log[-5000:]
-        assert check_health(settings, topic_prefix=prefix).pid == health.pid
+        assert check_health(settings, topic_prefix=topic_prefix).pid == health.pid
     finally:
-        stopped = stop_stream(settings, prefix)
+        stopped = stop_stream(settings, topic_prefix)
     assert stopped.state == "stopped"

@@ -7,16 +7,13 @@ pytest collects this folder, before any test runs.
 
 from __future__ import annotations
 
-import concurrent.futures
 import uuid
 
 import pytest
-from confluent_kafka.admin import AdminClient
 
 from jobs import storage
 from jobs.config import Settings, load_settings
 from jobs.streaming.spark_kafka import prepare_spark_launch
-from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, prefixed
 
 LAKE_LAYERS = ("bronze", "silver", "gold", "quarantine")
 
@@ -37,14 +34,3 @@ def stream_settings(local_stack) -> Settings:
     yield settings
     for layer in LAKE_LAYERS:
         storage.delete_dir(settings, settings.layer_uri(layer))
-
-
-@pytest.fixture
-def topic_prefix(local_stack) -> str:
-    """A prefix of fresh topic names on the shared broker; the topics are deleted afterwards."""
-    prefix = f"test-{uuid.uuid4().hex[:10]}."
-    yield prefix
-    names = [name for topic in EVENT_TOPICS for name in (prefixed(topic, prefix), dead_letter_topic(prefixed(topic, prefix)))]
-    admin = AdminClient({"bootstrap.servers": local_stack.kafka.bootstrap_servers})
-    # Topics a test never used do not exist: their futures fail, which is fine here.
-    concurrent.futures.wait(list(admin.delete_topics(names, operation_timeout=30).values()), timeout=60)
