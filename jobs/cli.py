@@ -17,9 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from jobs.catalog.cli import app as catalog_app
 from jobs.cli_errors import user_errors
 from jobs.config import Settings, load_settings
 from jobs.deploy.cli import app as infra_app
+from jobs.lineage.cli import app as lineage_app
 from jobs.stack.cli import app as stack_app
 from jobs.streaming.cli import app as stream_app
 from ml.cli import app as ml_app
@@ -29,6 +31,8 @@ app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local s
 app.add_typer(stream_app, name="stream", help="Real-time ingestion: produce events, run the streaming job, check lag.")
 app.add_typer(infra_app, name="infra", help="Plan, deploy and destroy dev or prod with OpenTofu; releases of the jobs.")
 app.add_typer(ml_app, name="ml", help="Train and score the ML models on gold (forecast, segments, churn, anomalies, cross-sell).")
+app.add_typer(catalog_app, name="catalog", help="The static HTML data catalog: every dataset, its columns, owner, quality, lineage.")
+app.add_typer(lineage_app, name="lineage", help="Where a dataset or report comes from, from the jobs' OpenLineage events.")
 console = Console()
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.", envvar="RTDP_ENV")]
@@ -62,9 +66,9 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
 
 
 def _generate(settings: Settings, scale: int, seed: int) -> None:
-    from jobs.generator import generate_raw
+    from jobs.lineage.generation import generate_raw_with_lineage
 
-    summary = generate_raw(settings, transactions=scale, seed=seed)
+    summary = generate_raw_with_lineage(settings, transactions=scale, seed=seed)
     _print_counts(f"Raw data written to {settings.layer_uri('raw')}", summary.row_counts)
 
 
@@ -147,6 +151,13 @@ def warehouse(env: EnvOption = "local") -> None:
     _warehouse(_lake_settings(env))
 
 
+def _catalog(settings: Settings) -> None:
+    from jobs.catalog.build import build_catalog
+
+    result = build_catalog(settings)
+    console.print(f"data catalog of {result.datasets} datasets: [bold]{result.index_path}[/]")
+
+
 def _reports(settings: Settings) -> None:
     from jobs.reports import run_reports
 
@@ -174,7 +185,8 @@ def run(
     stream_events: Annotated[int, typer.Option(help="Also stream this many live events through Kafka (0: none).",
                                                min=0)] = 0,
 ) -> None:
-    """Everything: generate -> bronze -> silver -> gold -> ML -> [live stream] -> warehouse -> reports."""
+    """Everything: generate -> bronze -> silver -> [quality gates] -> gold -> ML -> [live stream] -> warehouse ->
+    reports -> data catalog."""
     settings = _lake_settings(env)
     if stream_events:
         from jobs.streaming.spark_kafka import prepare_spark_launch
@@ -194,6 +206,7 @@ def run(
     steps += [
         ("load DuckDB warehouse", lambda: _warehouse(settings)),
         ("run the ten reports", lambda: _reports(settings)),
+        ("build the data catalog", lambda: _catalog(settings)),
     ]
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
@@ -203,7 +216,14 @@ def run(
             progress.update(task, description=description)
             step()
             progress.advance(task)
-    console.print(f"[bold green]Done.[/] Warehouse: {settings.warehouse_path}  Report: {settings.reports_dir / 'report.html'}")
+    from jobs.catalog.build import catalog_index
+    from jobs.quality.location import data_docs_index
+
+    console.print("[bold green]Done.[/]")
+    for label, path in (("Warehouse", settings.warehouse_path), ("Reports", settings.reports_dir / "report.html"),
+                        ("Data catalog", catalog_index(settings)), ("Quality data docs", data_docs_index(settings)),
+                        ("Lineage events", settings.lineage_events_path)):
+        console.print(f"  {label + ':':<19}{path}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

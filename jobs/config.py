@@ -72,6 +72,20 @@ class SparkSettings(BaseModel):
     shuffle_partitions: int = 4
 
 
+class LineageSettings(BaseModel):
+    """Where the OpenLineage events of the jobs go: always a local JSON-lines file, and also an
+    HTTP endpoint (such as Marquez) when `url` is set, e.g. RTDP_LINEAGE__URL=http://127.0.0.1:5000."""
+
+    # None: `lineage_events.jsonl` next to the warehouse file.
+    events_path: str | None = None
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _empty_means_file_only(cls, value: str | None) -> str | None:
+        return value or None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RTDP_", env_nested_delimiter="__", extra="forbid")
 
@@ -82,6 +96,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     aws: AwsSettings = AwsSettings()
     spark: SparkSettings = SparkSettings()
+    lineage: LineageSettings = LineageSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -113,6 +128,13 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return Path(self.resolve(self.warehouse.reports_dir))
+
+    @property
+    def lineage_events_path(self) -> Path:
+        """The local JSON-lines file the jobs append their OpenLineage run events to."""
+        if self.lineage.events_path:
+            return Path(self.resolve(self.lineage.events_path))
+        return self.warehouse_path.with_name("lineage_events.jsonl")
 
 
 def load_settings(env: str | None = None) -> Settings:

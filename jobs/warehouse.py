@@ -3,7 +3,8 @@
 The tables are created from sql/ddl (the single source of truth), then filled from the gold
 Parquet folders, one folder per table, and from the quarantine folders, one per raw dataset.
 The file is built under a temporary name and moved into place at the end, so a reader never
-sees a half-built warehouse.
+sees a half-built warehouse. The OpenLineage events of the jobs so far fill lineage_events; the
+build itself emits a `warehouse` run with one `warehouse.<table>` run per table it filled.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pyarrow import fs
 from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
+from jobs.lineage.emit import JobRun, job_run
+from jobs.lineage.table import LINEAGE_EVENTS_TABLE, load_lineage_events
 from jobs.resources import sql_dir
 
 STAR_SCHEMA_DDL = "star_schema.sql"
@@ -102,12 +105,15 @@ def _table_names(connection: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    rows = connection.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? "
-        "ORDER BY column_index",
+    return [name for name, _ in _column_types(connection, table)]
+
+
+def _column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return connection.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND table_name = ? ORDER BY column_index",
         [table],
     ).fetchall()
-    return [name for (name,) in rows]
 
 
 def _parquet_files(settings: Settings, folder_uri: str) -> list[str]:
@@ -137,15 +143,18 @@ def _insert_from_parquet(connection: duckdb.DuckDBPyConnection, table: str, fold
         raise PlatformError(f"cannot load {folder_uri} into warehouse table {table}: {detail}") from None
 
 
-def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, required: bool) -> None:
+def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, required: bool) -> list[str]:
+    """Load `<gold>/<table>/` into `table`; return the dataset keys read ([] if there was nothing)."""
     folder = storage.join(settings.layer_uri("gold"), table)
     if _parquet_files(settings, folder):
         _insert_from_parquet(connection, table, folder)
-    elif required:
+        return [f"gold.{table}"]
+    if required:
         raise PlatformError(f"gold table {table} not found at {folder}: run `rtdp gold` first")
+    return []
 
 
-def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, key: str) -> None:
+def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, key: str) -> list[str]:
     """Append the streaming job's micro-batches (`<gold>/<table>_stream/batch_id=N/`) to a fact.
 
     A key the batch pipeline already loaded wins, so replaying history through the stream
@@ -155,13 +164,14 @@ def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Set
     batches = [storage.join(folder, batch) for batch in _subfolders(settings, folder)
                if _parquet_files(settings, storage.join(folder, batch))]
     if not batches:
-        return
+        return []
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
     patterns = ", ".join(_sql_literal(storage.join(batch, "*.parquet")) for batch in batches)
     connection.execute(
         f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM read_parquet([{patterns}]) AS increment "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS loaded WHERE loaded.{key} = increment.{key})"
     )
+    return [f"gold.{table}_stream"]
 
 
 def _extend_calendar(connection: duckdb.DuckDBPyConnection) -> None:
@@ -176,12 +186,15 @@ def _extend_calendar(connection: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _load_quarantine(connection: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def _load_quarantine(connection: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     root = settings.layer_uri("quarantine")
+    loaded = []
     for dataset in _subfolders(settings, root):
         folder = storage.join(root, dataset)
         if _parquet_files(settings, folder):
             _insert_from_parquet(connection, QUARANTINE_TABLE, folder)
+            loaded.append(f"quarantine.{dataset}")
+    return loaded
 
 
 def _row_counts(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
@@ -193,13 +206,32 @@ def _remove(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def _emit_table_runs(settings: Settings, parent: JobRun, sources: dict[str, list[str]], counts: dict[str, int],
+                     schemas: dict[str, list[tuple[str, str]]]) -> None:
+    """One run per warehouse table filled from the lake, with the lake datasets it was loaded from."""
+    for table, inputs in sources.items():
+        if inputs:
+            with job_run(settings, f"warehouse.{table}", inputs, parent, job_type="TASK") as run:
+                run.output(f"warehouse.{table}", rows=counts[table], schema=schemas[table])
+
+
 def build_warehouse(settings: Settings) -> dict[str, int]:
     """(Re)create the warehouse file from sql/ddl and the gold layer; return rows per table.
 
     Every table of star_schema.sql must have a gold folder (PlatformError otherwise); the
-    operational tables (lineage, data-quality results, ML outputs) stay empty when their folder
-    is absent, and quarantine is the union of all quarantine dataset folders.
+    operational tables (data-quality results, ML outputs) stay empty when their folder is
+    absent, quarantine is the union of all quarantine dataset folders and lineage_events holds
+    the OpenLineage events file. Emits the lineage of the build (see the module docstring).
     """
+    with job_run(settings, "warehouse") as lineage:
+        counts, sources, schemas = _build(settings)
+        _emit_table_runs(settings, lineage, sources, counts, schemas)
+    return counts
+
+
+def _build(settings: Settings) -> tuple[dict[str, int], dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
+    """Build the file; return rows per table, the lake datasets each table was loaded from and
+    each table's columns with their types."""
     target = settings.warehouse_path
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(target.name + ".building")
@@ -211,17 +243,20 @@ def build_warehouse(settings: Settings) -> dict[str, int]:
                 attach_object_store(connection, settings)
             star_tables = _execute_ddl(connection, STAR_SCHEMA_DDL)
             operational_tables = _execute_ddl(connection, OPERATIONS_DDL)
-            for table in star_tables:
-                _load_gold(connection, settings, table, required=True)
+            sources = {table: _load_gold(connection, settings, table, required=True) for table in star_tables}
             for table, key in STREAM_INCREMENTS.items():
-                _load_stream_increments(connection, settings, table, key)
+                sources[table] += _load_stream_increments(connection, settings, table, key)
             _extend_calendar(connection)
             for table in operational_tables:
                 if table == QUARANTINE_TABLE:
-                    _load_quarantine(connection, settings)
+                    sources[table] = _load_quarantine(connection, settings)
+                elif table == LINEAGE_EVENTS_TABLE:
+                    load_lineage_events(connection, settings)
                 else:
-                    _load_gold(connection, settings, table, required=False)
-            counts = _row_counts(connection, star_tables + operational_tables)
+                    sources[table] = _load_gold(connection, settings, table, required=False)
+            tables = star_tables + operational_tables
+            counts = _row_counts(connection, tables)
+            schemas = {table: _column_types(connection, table) for table in tables}
             connection.execute("CHECKPOINT")
         finally:
             connection.close()
@@ -231,4 +266,4 @@ def build_warehouse(settings: Settings) -> dict[str, int]:
     # A write-ahead log left by an interrupted older build would be replayed onto the new file.
     Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(building, target)
-    return counts
+    return counts, sources, schemas

@@ -17,10 +17,14 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from jobs.config import Settings
+from jobs.lineage.emit import job_run
 from ml import anomalies, churn, cross_sell, forecasting, segmentation
 from ml.data import GoldData, load_gold
 from ml.lake import read_truth, write_gold
 from ml.registry import ModelRecord, Stopwatch, new_version, save_model
+
+# The gold tables ml.data.load_gold reads: the inputs of the training run's lineage.
+GOLD_INPUTS = ("gold.fact_transaction", "gold.dim_product", "gold.bridge_customer_account", "gold.fact_customer_behavior")
 
 
 @dataclass(frozen=True)
@@ -149,17 +153,21 @@ def train_and_score(settings: Settings, version: str | None = None) -> MLSummary
     Reads gold (PlatformError if it is missing), writes the ML tables and the new
     fact_customer_behavior to gold, stores every model under `<models>/<model>/<version>/`.
     Where the generator's truth files exist, they judge the anomaly and cross-sell models.
+    Emits an `ml.train_and_score` lineage run: the gold inputs -> the gold tables written.
     """
-    data = load_gold(settings)
-    run = _Run(settings, version or new_version())
-    purchases = data.purchases()
-    # One native thread: on small or shared machines, OpenMP threads spinning for busy cores
-    # made scikit-learn's boosting and K-Means many times slower, while the data is small.
-    with threadpool_limits(limits=1):
-        _forecast(run, data)
-        _anomalies(run, data, read_truth(settings, "anomalies"))
-        churn_scores = _churn(run, data, purchases)
-        segments = _segments(run, data, purchases)
-        recommendations = _cross_sell(run, data, purchases, read_truth(settings, "affinities"))
-    run.write("fact_customer_behavior", customer_behavior(data.behavior, churn_scores, segments, recommendations))
+    with job_run(settings, "ml.train_and_score", GOLD_INPUTS) as lineage:
+        data = load_gold(settings)
+        run = _Run(settings, version or new_version())
+        purchases = data.purchases()
+        # One native thread: on small or shared machines, OpenMP threads spinning for busy cores
+        # made scikit-learn's boosting and K-Means many times slower, while the data is small.
+        with threadpool_limits(limits=1):
+            _forecast(run, data)
+            _anomalies(run, data, read_truth(settings, "anomalies"))
+            churn_scores = _churn(run, data, purchases)
+            segments = _segments(run, data, purchases)
+            recommendations = _cross_sell(run, data, purchases, read_truth(settings, "affinities"))
+        run.write("fact_customer_behavior", customer_behavior(data.behavior, churn_scores, segments, recommendations))
+        for table, rows in run.rows_written.items():
+            lineage.output(f"gold.{table}", rows=rows)
     return MLSummary(version=run.version, runs=run.runs, rows_written=run.rows_written)

@@ -1,17 +1,11 @@
-"""Lineage of a pipeline run: which dataset fed which, with row counts."""
+"""Lineage of a pipeline step: which dataset fed which, with row counts, as OpenLineage runs."""
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
-
-from jobs import storage
 from jobs.config import Settings
-from jobs.pipeline import ddl, lake
-
-LINEAGE_TABLE = "pipeline_lineage"
+from jobs.lineage.emit import JobRun, job_run
 
 
 @dataclass(frozen=True)
@@ -30,17 +24,18 @@ class LineageRecord:
     rows_rejected: int
 
 
-def write_lineage(settings: Settings, spark: SparkSession, records: list[LineageRecord]) -> str:
-    """Write `records` to `<gold>/pipeline_lineage/`, replacing the lineage of the steps they cover
-    and keeping the latest lineage of the other steps (steps may run as separate commands or
-    tasks); return its URI."""
-    schema = ddl.table(LINEAGE_TABLE, ddl.OPERATIONS).schema
-    uri = storage.join(settings.layer_uri("gold"), LINEAGE_TABLE)
-    kept: list[tuple] = []
-    if storage.exists(settings, uri):
-        # Collected before the overwrite below: Spark must not read the folder it replaces.
-        earlier = spark.read.parquet(storage.spark_path(uri)).select(*schema.names)
-        kept = [tuple(row) for row in earlier.where(~F.col("step").isin(*{r.step for r in records})).collect()]
-    frame = spark.createDataFrame(kept + [astuple(record) for record in records], schema)
-    lake.write_sorted(frame, uri, [])
-    return uri
+def emit_dataset_runs(settings: Settings, records: list[LineageRecord], parent: JobRun) -> None:
+    """One OpenLineage run per dataset a step wrote, named after it (e.g. silver.transactions):
+    its sources as inputs with the rows read, the dataset (and, for silver, its quarantine with
+    the rejected rows) as outputs. One run per dataset keeps the lineage exact: silver.customers
+    does not appear to come from bronze.transactions just because the same step wrote both."""
+    by_target: dict[str, list[LineageRecord]] = {}
+    for record in records:
+        by_target.setdefault(record.target, []).append(record)
+    for target, feeding in by_target.items():
+        with job_run(settings, target, [record.source for record in feeding], parent, job_type="TASK") as run:
+            for record in feeding:
+                run.input(record.source, rows=record.rows_in)
+            run.output(target, rows=feeding[0].rows_out)
+            if feeding[0].step == "silver":
+                run.output(f"quarantine.{target.partition('.')[2]}", rows=feeding[0].rows_rejected)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
+from jobs.lineage.emit import job_run
 from jobs.reports.charts import chart_data_uri
 from jobs.reports.definitions import ReportDefinition, load_reports
 from jobs.reports.html import ReportSection, preview_table, render_report
@@ -103,6 +104,8 @@ def run_reports(settings: Settings) -> ReportsResult:
 
     Writes settings.reports_dir/NN_name.csv per report and settings.reports_dir/report.html.
     A report whose required tables are empty is not run: its CSV and HTML section say why.
+    Emits a `reports` run with one `report.<name>` run per report, whose inputs are the
+    warehouse tables of its "Tables used" header.
     """
     warehouse = settings.warehouse_path
     if not warehouse.is_file():
@@ -112,10 +115,14 @@ def run_reports(settings: Settings) -> ReportsResult:
     outcomes, sections = [], []
     connection = connect(warehouse, read_only=True)
     try:
-        for report in load_reports():
-            outcome, section = _run_one(connection, report, output_dir, warehouse)
-            outcomes.append(outcome)
-            sections.append(section)
+        with job_run(settings, "reports") as lineage:
+            for report in load_reports():
+                tables = [f"warehouse.{table}" for table in report.tables_used]
+                with job_run(settings, f"report.{report.name}", tables, lineage, job_type="QUERY") as run:
+                    outcome, section = _run_one(connection, report, output_dir, warehouse)
+                    run.output(f"report.{report.name}", rows=outcome.rows)
+                outcomes.append(outcome)
+                sections.append(section)
     finally:
         connection.close()
     html_path = output_dir / HTML_NAME

@@ -26,6 +26,7 @@ from jobs.streaming.batch import BatchReport, StreamOptions, StreamTarget, proce
 from jobs.streaming.dead_letters import DeadLetterSink, KafkaDeadLetters
 from jobs.streaming.lag import KafkaLag
 from jobs.streaming.layout import StreamLayout, stream_layout
+from jobs.streaming.lineage import stream_lineage
 from jobs.streaming.spark_kafka import streaming_session
 from jobs.streaming.topics import EVENT_TOPICS, contract_of, ensure_topics, prefixed
 
@@ -94,6 +95,7 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
     queries finish (`options.once`) or `stop` is set; return every batch's report.
 
     Raises PlatformError if the broker is unreachable, a checkpoint is inconsistent or a query fails.
+    Emits the OpenLineage runs of jobs.streaming.lineage.
     """
     options = options or StreamOptions()
     stop = stop or threading.Event()
@@ -107,16 +109,21 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
         for target in targets:
             require_checkpoint_with_data(settings, target.layout)
         spark = streaming_session(settings)
-        for target in targets:
-            queries.append((start_query(spark, target, reports.append), target))
-        while not stop.is_set():
-            for query, target in queries:
-                failure = None if query.isActive else _failure(query, target)
-                if failure:
-                    raise failure
-            if not any(query.isActive for query, _ in queries):
-                break
-            stop.wait(0.5)
+        with stream_lineage(settings, targets, options.topic_prefix, reports) as lineage:
+            for target in targets:
+                queries.append((start_query(spark, target, reports.append), target))
+            while not stop.is_set():
+                for query, target in queries:
+                    failure = None if query.isActive else _failure(query, target)
+                    if failure:
+                        raise failure
+                if not any(query.isActive for query, _ in queries):
+                    break
+                lineage.tick()
+                stop.wait(0.5)
+            for query, _ in queries:
+                # Stopped before the totals are taken: no batch still running is left out.
+                query.stop()
     finally:
         for query, _ in queries:
             query.stop()

@@ -12,41 +12,63 @@ CREATE TABLE IF NOT EXISTS quarantine (
 COMMENT ON TABLE quarantine IS 'Rows rejected on the way from bronze to silver, with the reason; nothing is dropped silently';
 COMMENT ON COLUMN quarantine.dataset IS 'Raw dataset the row came from, e.g. transactions';
 COMMENT ON COLUMN quarantine.reason IS 'Why the row was rejected, e.g. unknown_account or duplicate_transaction_id';
-COMMENT ON COLUMN quarantine.record IS 'The row as received, as JSON of its raw string fields';
+COMMENT ON COLUMN quarantine.record IS 'The row as received, as JSON of its raw string fields [PII: direct]';
 COMMENT ON COLUMN quarantine.source_file IS 'Raw file the row was read from';
 COMMENT ON COLUMN quarantine.batch_id IS 'Ingestion batch, derived from the content of the raw file';
 
-CREATE TABLE IF NOT EXISTS pipeline_lineage (
-    run_id       VARCHAR NOT NULL,
-    step         VARCHAR NOT NULL,
-    source       VARCHAR NOT NULL,
-    target       VARCHAR NOT NULL,
-    rows_in      BIGINT NOT NULL,
-    rows_out     BIGINT NOT NULL,
-    rows_rejected BIGINT NOT NULL
+CREATE TABLE IF NOT EXISTS lineage_events (
+    run_id             VARCHAR NOT NULL,
+    parent_run_id      VARCHAR,
+    job_name           VARCHAR NOT NULL,
+    event_type         VARCHAR NOT NULL,
+    event_time         TIMESTAMP NOT NULL,
+    platform_run_id    VARCHAR,
+    dataset_key        VARCHAR,
+    dataset_namespace  VARCHAR,
+    dataset_name       VARCHAR,
+    direction          VARCHAR,
+    row_count          BIGINT,
+    error_message      VARCHAR
 );
-COMMENT ON TABLE pipeline_lineage IS 'Lineage of the last pipeline run: which dataset fed which, with row counts';
-COMMENT ON COLUMN pipeline_lineage.run_id IS 'Identifier of the pipeline run';
-COMMENT ON COLUMN pipeline_lineage.step IS 'Medallion step: bronze, silver or gold';
-COMMENT ON COLUMN pipeline_lineage.source IS 'Dataset read, e.g. bronze.transactions';
-COMMENT ON COLUMN pipeline_lineage.target IS 'Dataset written, e.g. silver.transactions';
-COMMENT ON COLUMN pipeline_lineage.rows_in IS 'Rows read from the source';
-COMMENT ON COLUMN pipeline_lineage.rows_out IS 'Rows written to the target';
-COMMENT ON COLUMN pipeline_lineage.rows_rejected IS 'Rows sent to quarantine by this step';
+COMMENT ON TABLE lineage_events IS 'OpenLineage run events of every job, one row per event and dataset (an event naming no dataset has one row with the dataset columns NULL); loaded from the events file when the warehouse is built';
+COMMENT ON COLUMN lineage_events.run_id IS 'OpenLineage run id (a UUID): the same for the START and the COMPLETE or FAIL event of one run';
+COMMENT ON COLUMN lineage_events.parent_run_id IS 'Run this run is part of, e.g. the pipeline run of a step; NULL for a top-level run';
+COMMENT ON COLUMN lineage_events.job_name IS 'Job that ran, e.g. pipeline.silver or silver.transactions (namespace rtdp-<env>)';
+COMMENT ON COLUMN lineage_events.event_type IS 'START, RUNNING, COMPLETE, FAIL or ABORT';
+COMMENT ON COLUMN lineage_events.event_time IS 'When the event happened (UTC)';
+COMMENT ON COLUMN lineage_events.platform_run_id IS 'The platform run id the run is tagged with (the run_id of dq_results), when it has one';
+COMMENT ON COLUMN lineage_events.dataset_key IS 'Dataset read or written, as a platform key such as silver.transactions; NULL for a dataset outside the platform';
+COMMENT ON COLUMN lineage_events.dataset_namespace IS 'OpenLineage namespace of the dataset, e.g. file or s3://bucket';
+COMMENT ON COLUMN lineage_events.dataset_name IS 'OpenLineage name of the dataset, e.g. the path of its folder';
+COMMENT ON COLUMN lineage_events.direction IS 'input (read by the run) or output (written by it)';
+COMMENT ON COLUMN lineage_events.row_count IS 'Rows read (input) or written (output), when the event says';
+COMMENT ON COLUMN lineage_events.error_message IS 'For a FAIL or ABORT event, the error that ended the run';
 
 CREATE TABLE IF NOT EXISTS dq_results (
-    run_id        VARCHAR NOT NULL,
-    dataset       VARCHAR NOT NULL,
-    expectation   VARCHAR NOT NULL,
-    success       BOOLEAN NOT NULL,
-    observed      VARCHAR
+    run_id            VARCHAR NOT NULL,
+    checked_at        TIMESTAMP NOT NULL,
+    suite             VARCHAR NOT NULL,
+    dataset           VARCHAR NOT NULL,
+    expectation       VARCHAR NOT NULL,
+    column_name       VARCHAR,
+    severity          VARCHAR NOT NULL,
+    success           BOOLEAN NOT NULL,
+    unexpected_count  BIGINT,
+    element_count     BIGINT NOT NULL,
+    observed          VARCHAR
 );
-COMMENT ON TABLE dq_results IS 'Results of the data-quality gates; empty until the quality checks have run';
-COMMENT ON COLUMN dq_results.run_id IS 'Identifier of the quality run';
-COMMENT ON COLUMN dq_results.dataset IS 'Dataset checked';
-COMMENT ON COLUMN dq_results.expectation IS 'The expectation checked';
+COMMENT ON TABLE dq_results IS 'Every expectation checked by the data-quality gates (Great Expectations), one row per expectation and gate run; empty until a gate has run';
+COMMENT ON COLUMN dq_results.run_id IS 'Pipeline or scheduler run that ran the gate';
+COMMENT ON COLUMN dq_results.checked_at IS 'When the gate ran, UTC';
+COMMENT ON COLUMN dq_results.suite IS 'Gate: silver (before gold is built) or gold (staged gold against silver, before publishing)';
+COMMENT ON COLUMN dq_results.dataset IS 'Dataset checked, e.g. silver.transactions or gold.fact_transaction';
+COMMENT ON COLUMN dq_results.expectation IS 'Great Expectations expectation type, e.g. expect_column_values_to_not_be_null';
+COMMENT ON COLUMN dq_results.column_name IS 'Column checked (several joined by commas for a compound key); NULL for a table-level expectation';
+COMMENT ON COLUMN dq_results.severity IS 'critical (a failure stops the pipeline) or warning (recorded only)';
 COMMENT ON COLUMN dq_results.success IS 'Whether the expectation held';
-COMMENT ON COLUMN dq_results.observed IS 'Observed value, for a failed check the evidence';
+COMMENT ON COLUMN dq_results.unexpected_count IS 'Rows that broke a row-level expectation; NULL for an aggregate one such as a row count or a sum';
+COMMENT ON COLUMN dq_results.element_count IS 'Rows of the dataset checked';
+COMMENT ON COLUMN dq_results.observed IS 'Short evidence: the observed value, or the unexpected rows with examples';
 
 CREATE TABLE IF NOT EXISTS ml_anomaly_scores (
     transaction_id  VARCHAR PRIMARY KEY,
@@ -88,7 +110,7 @@ CREATE TABLE IF NOT EXISTS ml_cross_sell (
     PRIMARY KEY (customer_id, product_id)
 );
 COMMENT ON TABLE ml_cross_sell IS 'Top-N product recommendations per customer; empty until the recommender has run';
-COMMENT ON COLUMN ml_cross_sell.customer_id IS 'Customer the product is recommended to';
+COMMENT ON COLUMN ml_cross_sell.customer_id IS 'Customer the product is recommended to [PII: indirect]';
 COMMENT ON COLUMN ml_cross_sell.product_id IS 'Recommended product, never one the customer already bought';
 COMMENT ON COLUMN ml_cross_sell.rank IS '1 = best recommendation';
 COMMENT ON COLUMN ml_cross_sell.score IS 'Strength of the recommendation';

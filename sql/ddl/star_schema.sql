@@ -42,10 +42,10 @@ CREATE TABLE IF NOT EXISTS dim_customer (
 );
 COMMENT ON TABLE dim_customer IS 'Customers with slowly changing dimension type 2 history: one row per version of a customer';
 COMMENT ON COLUMN dim_customer.customer_key IS 'Surrogate key of this version of the customer';
-COMMENT ON COLUMN dim_customer.customer_id IS 'Business key of the customer, stable across versions, e.g. C000042';
-COMMENT ON COLUMN dim_customer.name IS 'Full name';
-COMMENT ON COLUMN dim_customer.email IS 'Email address, lower case';
-COMMENT ON COLUMN dim_customer.location IS 'City and country where the customer lives in this version';
+COMMENT ON COLUMN dim_customer.customer_id IS 'Business key of the customer, stable across versions, e.g. C000042 [PII: indirect]';
+COMMENT ON COLUMN dim_customer.name IS 'Full name [PII: direct]';
+COMMENT ON COLUMN dim_customer.email IS 'Email address, lower case [PII: direct]';
+COMMENT ON COLUMN dim_customer.location IS 'City and country where the customer lives in this version [PII: indirect]';
 COMMENT ON COLUMN dim_customer.customer_type IS 'Individual or Business';
 COMMENT ON COLUMN dim_customer.valid_from IS 'When this version became true (inclusive)';
 COMMENT ON COLUMN dim_customer.valid_to IS 'When this version stopped being true (exclusive); 9999-12-31 for the current version';
@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS dim_account (
     opened_date   DATE NOT NULL
 );
 COMMENT ON TABLE dim_account IS 'Customer accounts that transactions are booked on; an account can be held jointly';
-COMMENT ON COLUMN dim_account.account_id IS 'Business key of the account, e.g. A000042';
+COMMENT ON COLUMN dim_account.account_id IS 'Business key of the account, e.g. A000042 [PII: indirect]';
 COMMENT ON COLUMN dim_account.account_type IS 'Checking, Savings, Credit or Business';
 COMMENT ON COLUMN dim_account.balance IS 'Balance at the time of the extract';
 COMMENT ON COLUMN dim_account.opened_date IS 'Date the account was opened';
@@ -86,8 +86,8 @@ CREATE TABLE IF NOT EXISTS bridge_customer_account (
     PRIMARY KEY (customer_id, account_id)
 );
 COMMENT ON TABLE bridge_customer_account IS 'Which customers hold which accounts; joint accounts have one Primary and one or more Secondary holders';
-COMMENT ON COLUMN bridge_customer_account.customer_id IS 'Holder of the account (business key into dim_customer)';
-COMMENT ON COLUMN bridge_customer_account.account_id IS 'The account held (key into dim_account)';
+COMMENT ON COLUMN bridge_customer_account.customer_id IS 'Holder of the account (business key into dim_customer) [PII: indirect]';
+COMMENT ON COLUMN bridge_customer_account.account_id IS 'The account held (key into dim_account) [PII: indirect]';
 COMMENT ON COLUMN bridge_customer_account.relationship_type IS 'Primary (exactly one per account) or Secondary';
 
 CREATE TABLE IF NOT EXISTS fact_transaction (
@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS fact_transaction (
 COMMENT ON TABLE fact_transaction IS 'Sales transactions, one row per valid transaction (grain: transaction)';
 COMMENT ON COLUMN fact_transaction.transaction_id IS 'Business key of the transaction, unique';
 COMMENT ON COLUMN fact_transaction.date_key IS 'Day of the transaction (key into dim_date)';
-COMMENT ON COLUMN fact_transaction.account_id IS 'Account charged (key into dim_account)';
+COMMENT ON COLUMN fact_transaction.account_id IS 'Account charged (key into dim_account) [PII: indirect]';
 COMMENT ON COLUMN fact_transaction.product_id IS 'Product bought (key into dim_product)';
 COMMENT ON COLUMN fact_transaction.amount IS 'Amount charged for the whole line, after discounts';
 COMMENT ON COLUMN fact_transaction.quantity IS 'Units bought, at least 1';
@@ -144,7 +144,7 @@ CREATE TABLE IF NOT EXISTS fact_customer_behavior (
     PRIMARY KEY (customer_id, as_of_date)
 );
 COMMENT ON TABLE fact_customer_behavior IS 'Behaviour of each customer as of a date: RFM metrics from the pipeline, churn, segment and cross-sell columns from the ML jobs';
-COMMENT ON COLUMN fact_customer_behavior.customer_id IS 'The customer (business key into dim_customer)';
+COMMENT ON COLUMN fact_customer_behavior.customer_id IS 'The customer (business key into dim_customer) [PII: indirect]';
 COMMENT ON COLUMN fact_customer_behavior.as_of_date IS 'Day the metrics are computed for (the last day of data)';
 COMMENT ON COLUMN fact_customer_behavior.recency_days IS 'Days between the last transaction on any account held and as_of_date';
 COMMENT ON COLUMN fact_customer_behavior.frequency IS 'Number of transactions on accounts the customer holds';

@@ -20,6 +20,7 @@ import pytest
 
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
+from jobs.raw_contract import RAW_COLUMNS
 from jobs.resources import sql_dir
 
 pytestmark = pytest.mark.integration
@@ -52,7 +53,7 @@ def first_run(airflow, settings):
 
 @pytest.fixture(scope="module")
 def failing_quality_run(airflow, first_run):
-    return airflow.test_dag("platform_data_quality", None, conf={"max_quarantine_ratio": 0.0})
+    return airflow.test_dag("platform_data_quality", None, conf={"max_quarantine_ratio": 0.0, "fail_on_warnings": True})
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,9 @@ def _snapshot(settings: Settings) -> dict:
         tables = [name for (name,) in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
         counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables}
         ids = [row[0] for row in connection.execute("SELECT transaction_id FROM fact_transaction").fetchall()]
-        lineage_runs = {row[0] for row in connection.execute("SELECT DISTINCT run_id FROM pipeline_lineage").fetchall()}
+        lineage_runs = {row[0] for row in connection.execute(
+            "SELECT arg_max(platform_run_id, event_time) FROM lineage_events "
+            "WHERE job_name LIKE 'gold.%' AND event_type = 'COMPLETE' GROUP BY job_name").fetchall()}
     gold = Path(settings.layer_uri("gold"))
     files = {folder.name: len(list(folder.glob("*.parquet"))) for folder in gold.iterdir() if folder.is_dir()}
     return {"counts": counts, "transaction_ids": ids, "lineage_runs": lineage_runs, "gold_files": files}
@@ -129,30 +132,38 @@ def test_the_reports_answer_from_the_warehouse(first_run, settings):
     assert sum(Decimal(value) for value in months["revenue"]) == sum(Decimal(value) for value in expected["amount"])
 
 
+def _quality_results(settings: Settings, run_id: str) -> pd.DataFrame:
+    results = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").to_pandas()
+    return results[results["run_id"] == run_id]
+
+
 def test_a_failed_quality_check_fails_the_run_at_once_and_alerts(failing_quality_run, settings):
     run = failing_quality_run
     assert run.state == "failed"
-    assert run.tasks == {"check_warehouse": "failed"}
+    assert run.tasks == {"check_published_data": "failed"}
     # No retry: the first try is the last, and the alert names the task and the run.
-    assert f"ALERT: task check_warehouse of DAG platform_data_quality failed in run {run.run_id} after 1 tries" in run.log
+    assert f"ALERT: task check_published_data of DAG platform_data_quality failed in run {run.run_id} after 1 tries" in run.log
 
+    # With no quarantine allowed, every dataset with a planted defect fails its quarantine-share check.
     truth = pd.read_csv(Path(settings.layer_uri("truth")) / "dirty_rows.csv", dtype=str)
-    results = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").to_pandas()
-    failed_ratios = results[~results["success"] & results["expectation"].str.startswith("quarantined share")]
-    assert set(failed_ratios["dataset"]) == set(truth["dataset"])  # every dataset with a defect has quarantined rows
+    results = _quality_results(settings, run.run_id)
+    failed = results[~results["success"]]
+    assert set(failed["severity"]) == {"warning"}
+    shares = failed[failed["expectation"] == "expect_table_row_count_to_be_between"]
+    assert set(shares["dataset"]) == {f"silver.{dataset}" for dataset in truth["dataset"]}
 
 
 def test_the_quality_run_passes_and_writes_dq_results(quality_run, first_run, settings):
     assert quality_run.state == "success", quality_run.log[-3000:]
     _, snapshot = first_run
-    results = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results")
-    assert results.column_names == _ddl_columns("dq_results")
-    rows = results.to_pandas()
-    assert rows["success"].all()
-    assert set(rows["run_id"]) == {quality_run.run_id}
-    row_counts = rows[rows["expectation"] == "row_count > 0"].set_index("dataset")["observed"]
-    assert row_counts["fact_transaction"] == f"{snapshot['counts']['fact_transaction']} rows"
-    assert len(row_counts) == len(re.findall(r"CREATE TABLE IF NOT EXISTS", (sql_dir() / "ddl" / "star_schema.sql").read_text()))
+    assert pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").column_names == _ddl_columns("dq_results")
+    rows = _quality_results(settings, quality_run.run_id)
+    assert set(rows["suite"]) == {"silver", "gold"}
+    assert rows.loc[rows["severity"] == "critical", "success"].all()
+    assert {f"silver.{dataset}" for dataset in RAW_COLUMNS} <= set(rows["dataset"])
+    fact_rows = rows[(rows["dataset"] == "gold.fact_transaction") & (rows["expectation"] == "expect_table_row_count_to_equal")]
+    assert len(fact_rows) == 1 and fact_rows["success"].all()
+    assert str(snapshot["counts"]["fact_transaction"]) in fact_rows["observed"].iloc[0]
 
 
 def test_rerunning_the_same_logical_date_rewrites_without_duplicates(rerun, first_run, quality_run, settings):
@@ -164,8 +175,9 @@ def test_rerunning_the_same_logical_date_rewrites_without_duplicates(rerun, firs
     assert len(after["transaction_ids"]) == len(set(after["transaction_ids"]))
     assert sorted(after["transaction_ids"]) == sorted(before["transaction_ids"])
     assert after["gold_files"] | {"dq_results": 0} == before["gold_files"] | {"dq_results": 0}
-    unchanged = {table: count for table, count in after["counts"].items() if table not in ("dq_results",)}
-    assert unchanged == {table: count for table, count in before["counts"].items() if table != "dq_results"}
+    growing = ("dq_results", "lineage_events")   # histories: every run adds to them
+    unchanged = {table: count for table, count in after["counts"].items() if table not in growing}
+    assert unchanged == {table: count for table, count in before["counts"].items() if table not in growing}
 
     # The rebuilt warehouse picked up the quality results, and the lineage names the new run.
     quality_rows = pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").num_rows

@@ -1,4 +1,5 @@
-"""The whole demo path on a small seed: generate -> bronze -> silver -> gold -> warehouse -> reports.
+"""The whole demo path on a small seed: generate -> bronze -> silver -> gold -> warehouse -> reports
+-> data catalog, with the quality gates and the lineage events on the way.
 
 Expected figures are computed here from the raw CSVs with plain pandas and the business rules
 written out again, independently of the Spark code under test.
@@ -13,8 +14,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from jobs.catalog.build import build_catalog
 from jobs.config import Settings
-from jobs.generator import generate_raw
+from jobs.lineage.generation import generate_raw_with_lineage
+from jobs.lineage.graph import LineageGraph
 from jobs.pipeline import run_pipeline
 from jobs.reports import run_reports
 from jobs.warehouse import build_warehouse
@@ -35,10 +38,11 @@ def demo(tmp_path_factory, spark):
         from jobs.config import load_settings
 
         settings = load_settings("local")
-        generate_raw(settings, transactions=SCALE, seed=SEED)
+        generate_raw_with_lineage(settings, transactions=SCALE, seed=SEED)
         run_pipeline(settings, run_id="20250101T000000-e2e001")
         build_warehouse(settings)
         result = run_reports(settings)
+        build_catalog(settings)
         yield settings, result
 
 
@@ -113,13 +117,29 @@ def test_quarantine_counts_by_reason_match_the_rules(demo):
 def test_every_raw_row_is_in_silver_or_quarantine(demo):
     settings, _ = demo
     with _warehouse(settings) as warehouse:
-        lineage = warehouse.sql(
-            "SELECT source, rows_in, rows_out, rows_rejected FROM pipeline_lineage WHERE step = 'silver'").fetchall()
-    assert lineage
-    for source, rows_in, rows_out, rows_rejected in lineage:
-        assert rows_in == rows_out + rows_rejected, source
-        if source.endswith("transactions"):
-            assert rows_in == len(_raw(settings, "transactions"))
+        lineage = warehouse.sql("""
+            SELECT job_name,
+                   sum(row_count) FILTER (WHERE direction = 'input'),
+                   sum(row_count) FILTER (WHERE direction = 'output' AND dataset_key LIKE 'silver.%'),
+                   sum(row_count) FILTER (WHERE direction = 'output' AND dataset_key LIKE 'quarantine.%')
+            FROM lineage_events WHERE event_type = 'COMPLETE' AND job_name LIKE 'silver.%' GROUP BY job_name
+        """).fetchall()
+    assert len(lineage) == 6
+    for job, rows_in, rows_out, rows_rejected in lineage:
+        assert rows_in == rows_out + rows_rejected, job
+        assert rows_in == len(_raw(settings, job.removeprefix("silver."))), job
+
+
+def test_clean_demo_data_passes_every_quality_gate_and_the_report_chain_reaches_the_raw_file(demo):
+    settings, result = demo
+    with _warehouse(settings) as warehouse:
+        checks = warehouse.sql("SELECT suite, count(*), count(*) FILTER (WHERE NOT success) FROM dq_results "
+                               "WHERE severity = 'critical' GROUP BY suite").fetchall()
+    assert {suite: failed for suite, _, failed in checks} == {"silver": 0, "gold": 0}
+    assert all(total > 0 for _, total, _ in checks)
+    assert "raw.transactions" in LineageGraph.load(settings).upstream("report.01_revenue_trends")
+    report = pd.read_csv(next(r for r in result.reports if r.name.startswith("10")).csv_path)
+    assert set(report.loc[report["section"] == "data quality", "status"]) <= {"passed", "warnings"}
 
 
 def test_monthly_revenue_report_matches_raw_data(demo):

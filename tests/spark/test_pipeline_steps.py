@@ -20,6 +20,10 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
+from jobs.lineage.emit import PLATFORM_RUN_TAG
+from jobs.lineage.events import read_events
+from jobs.lineage.graph import LineageGraph
+from jobs.lineage.naming import openlineage_dataset
 from jobs.pipeline import run_pipeline
 from jobs.pipeline.bronze import run_bronze
 from jobs.raw_contract import RAW_COLUMNS
@@ -147,14 +151,20 @@ def test_lineage_counts_every_row(pipeline_run):
     fact = [record for record in records if record.target == "gold.fact_transaction"]
     assert [(r.source, r.rows_in, r.rows_out) for r in fact] == [("silver.transactions", 3, 3)]
 
-    lineage_dir = Path(settings.layer_uri("gold")) / "pipeline_lineage"
-    written = read_parquet(lineage_dir)
-    assert sorted(tuple(row.values()) for row in written) == sorted(
-        (r.run_id, r.step, r.source, r.target, r.rows_in, r.rows_out, r.rows_rejected) for r in records
-    )
-    expected_columns = [name for name, _ in ddl_columns(SQL_DDL / "operations.sql")["pipeline_lineage"]]
-    assert pq.read_schema(next(lineage_dir.glob("*.parquet"))).names == expected_columns
-    assert {row["run_id"] for row in written} == {"run-1"}
+    # Each dataset written has one OpenLineage run that says the same, tagged with the run id.
+    completed = {event["job"]["name"]: event for event in read_events(settings.lineage_events_path)
+                 if event["eventType"] == "COMPLETE" and run_tag(event) == "run-1"}
+    for record in records:
+        outputs = {output["name"]: output["outputFacets"]["outputStatistics"]["rowCount"]
+                   for output in completed[record.target]["outputs"]}
+        assert outputs[openlineage_dataset(settings, record.target)[1]] == record.rows_out
+        inputs = {i["name"]: i["inputFacets"]["inputStatistics"]["rowCount"] for i in completed[record.target]["inputs"]}
+        assert inputs[openlineage_dataset(settings, record.source)[1]] == record.rows_in
+
+
+def run_tag(event: dict) -> str | None:
+    tags = event["run"]["facets"].get("tags", {}).get("tags", [])
+    return next((tag["value"] for tag in tags if tag["key"] == PLATFORM_RUN_TAG), None)
 
 
 def test_quarantine_has_one_reason_per_rejected_row(pipeline_run):
@@ -259,11 +269,12 @@ def test_steps_run_separately_keep_each_others_lineage(pipeline_run):
     settings, _ = pipeline_run
     run_pipeline(settings, steps=("gold",), run_id="run-3")
 
-    steps_by_run = {(row["step"], row["run_id"])
-                    for row in read_parquet(Path(settings.layer_uri("gold")) / "pipeline_lineage")}
-    assert {step for step, _ in steps_by_run} == {"bronze", "silver", "gold"}
-    assert {run for step, run in steps_by_run if step == "gold"} == {"run-3"}
-    assert {run for step, run in steps_by_run if step != "gold"} == {"run-2"}
+    completed = [event for event in read_events(settings.lineage_events_path) if event["eventType"] == "COMPLETE"]
+    latest_run_of = {event["job"]["name"]: run_tag(event) for event in completed}
+    assert latest_run_of["gold.fact_transaction"] == "run-3"
+    assert latest_run_of["silver.transactions"] == "run-2"
+    # The gold-only run still hangs on the bronze and silver lineage of the earlier run.
+    assert "raw.transactions" in LineageGraph.load(settings).upstream("gold.fact_transaction")
 
 
 def test_missing_column_is_one_line_error(spark, tmp_path, monkeypatch):

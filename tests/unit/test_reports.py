@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import re
@@ -16,6 +17,7 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
+from jobs.lineage.emit import PLATFORM_RUN_TAG, job_run
 from jobs.reports import run_reports
 from jobs.reports.definitions import load_reports
 from jobs.resources import sql_dir
@@ -108,14 +110,54 @@ QUARANTINE = {
     "customers": [("invalid_email", "C9")],
 }
 
-LINEAGE = [
-    # run id, step, source, target, rows in, rows out, rows rejected
-    ("20250401T010000-aaaaaa", "silver", "bronze.transactions", "silver.transactions", 90, 80, 10),
-    ("20250402T010000-bbbbbb", "bronze", "raw.transactions", "bronze.transactions", 105, 105, 0),
-    ("20250402T010000-bbbbbb", "silver", "bronze.transactions", "silver.transactions", 105, 102, 3),
-    ("20250402T010000-bbbbbb", "silver", "bronze.customers", "silver.customers", 7, 6, 1),
-    ("20250402T010000-bbbbbb", "gold", "silver.transactions", "gold.fact_transaction", 102, 102, 0),
+# OpenLineage runs, in the order they finish: platform run id, job, inputs and outputs with
+# their row counts, and the error of a failed run.
+LINEAGE_RUNS = [
+    ("20250401T010000-aaaaaa", "silver.transactions", {"bronze.transactions": 90},
+     {"silver.transactions": 80, "quarantine.transactions": 10}, None),
+    ("20250401T010000-aaaaaa", "pipeline.gold", {}, {}, "gold quality gate failed: 2 expectations"),
+    ("20250402T010000-bbbbbb", "bronze.transactions", {"raw.transactions": 105}, {"bronze.transactions": 105}, None),
+    ("20250402T010000-bbbbbb", "silver.transactions", {"bronze.transactions": 105},
+     {"silver.transactions": 102, "quarantine.transactions": 3}, None),
+    ("20250402T010000-bbbbbb", "silver.customers", {"bronze.customers": 7},
+     {"silver.customers": 6, "quarantine.customers": 1}, None),
+    ("20250402T010000-bbbbbb", "gold.fact_customer_behavior", {"silver.customers": 6, "silver.transactions": 102},
+     {"gold.fact_customer_behavior": 6}, None),
+    ("20250402T010000-bbbbbb", "report.01_revenue_trends", {"warehouse.fact_transaction": 102},
+     {"report.01_revenue_trends": 12}, None),
+    ("20250402T010000-bbbbbb", "ml.train_and_score", {"gold.fact_transaction": 102}, {}, "not enough history"),
 ]
+
+# Results of the quality gates: run id, checked at, suite, dataset, expectation, column, severity,
+# success, unexpected rows, rows checked.
+DQ_RESULTS = [
+    ("20250401T010000-aaaaaa", dt.datetime(2025, 4, 1, 1, 5), "silver", "silver.transactions",
+     "expect_column_values_to_not_be_null", "customer_id", "critical", False, 2, 90),
+    ("20250401T010000-aaaaaa", dt.datetime(2025, 4, 1, 1, 5), "silver", "silver.customers",
+     "expect_column_values_to_be_unique", "customer_id", "critical", True, 0, 7),
+    ("20250402T010000-bbbbbb", dt.datetime(2025, 4, 2, 1, 5), "silver", "silver.transactions",
+     "expect_column_values_to_not_be_null", "customer_id", "critical", True, 0, 102),
+    ("20250402T010000-bbbbbb", dt.datetime(2025, 4, 2, 1, 5), "silver", "silver.transactions",
+     "expect_column_values_to_be_between", "quantity", "critical", True, 0, 102),
+    ("20250402T010000-bbbbbb", dt.datetime(2025, 4, 2, 1, 5), "silver", "silver.customers",
+     "expect_column_values_to_match_regex", "email", "warning", False, 1, 6),
+    ("20250402T010000-bbbbbb", dt.datetime(2025, 4, 2, 1, 6), "gold", "gold.fact_transaction",
+     "expect_table_row_count_to_equal", None, "critical", False, None, 101),
+    ("20250402T010000-bbbbbb", dt.datetime(2025, 4, 2, 1, 6), "gold", "gold.fact_transaction",
+     "expect_column_values_to_be_unique", "transaction_id", "critical", False, 3, 101),
+]
+
+
+def write_lineage_events(settings) -> None:
+    """The events of LINEAGE_RUNS, emitted through the platform's OpenLineage emitter."""
+    for platform_run, job, inputs, outputs, error in LINEAGE_RUNS:
+        with contextlib.suppress(PlatformError), job_run(settings, job, tags={PLATFORM_RUN_TAG: platform_run}) as run:
+            for key, rows in inputs.items():
+                run.input(key, rows=rows)
+            if error:
+                raise PlatformError(error)
+            for key, rows in outputs.items():
+                run.output(key, rows=rows, schema=[])
 
 
 def ddl_schema(table: str) -> pa.Schema:
@@ -181,8 +223,6 @@ def write_sample_gold(gold: Path, quarantine: Path) -> None:
         "snapshot_date": day, "quantity": quantity, "reorder_point": reorder,
     } for index, (product, warehouse, day, quantity, reorder) in enumerate(INVENTORY)])
     write_table(gold / "fact_customer_behavior", "fact_customer_behavior", _behaviour_rows())
-    write_table(gold / "pipeline_lineage", "pipeline_lineage", [dict(zip(
-        ("run_id", "step", "source", "target", "rows_in", "rows_out", "rows_rejected"), row, strict=True)) for row in LINEAGE])
     for dataset, rejects in QUARANTINE.items():
         write_table(quarantine / dataset, "quarantine", [{
             "dataset": dataset, "reason": reason, "record": f'{{"id": "{key}"}}', "source_file": f"{dataset}.csv",
@@ -214,6 +254,7 @@ def write_ml_gold(gold: Path) -> None:
 
 def _with_sample_warehouse(settings):
     write_sample_gold(Path(settings.layer_uri("gold")), Path(settings.layer_uri("quarantine")))
+    write_lineage_events(settings)
     build_warehouse(settings)
     return settings
 
@@ -376,22 +417,69 @@ def test_realtime_report_counts_the_windows_before_the_latest_transaction(report
                ["transactions"]) == 3
 
 
-def test_data_quality_report_counts_quarantine_by_reason_and_latest_lineage(reported):
+def _quality_expectations(results: list[tuple]) -> dict[str, tuple[str, int, int]]:
+    """Per dataset of the latest run of each suite: (status, passed, failed)."""
+    latest = {}
+    for run_id, checked_at, suite, *_ in results:
+        if suite not in latest or checked_at > latest[suite][1]:
+            latest[suite] = (run_id, checked_at)
+    by_dataset = defaultdict(list)
+    for run_id, _, suite, dataset, _, _, severity, success, _, _ in results:
+        if run_id == latest[suite][0]:
+            by_dataset[dataset].append((severity, success))
+    expected = {}
+    for dataset, checks in by_dataset.items():
+        failed = [severity for severity, success in checks if not success]
+        status = "failed" if "critical" in failed else "warnings" if failed else "passed"
+        expected[dataset] = (status, len(checks) - len(failed), len(failed))
+    return expected
+
+
+def test_data_quality_report_shows_latest_gates_quarantine_and_latest_lineage(reported):
     rows = read_csv(outcome(reported[1], "10").csv_path)
 
     expected = Counter((dataset, reason) for dataset, rejects in QUARANTINE.items() for reason, _ in rejects)
-    reported = {(r["subject"], r["detail"]): int(r["rows_rejected"]) for r in rows if r["section"] == "quarantine"}
-    assert reported == dict(expected)
+    reported_rejects = {(r["subject"], r["detail"]): int(r["rows_rejected"]) for r in rows if r["section"] == "quarantine"}
+    assert reported_rejects == dict(expected)
 
-    latest_run = {}
-    for run_id, step, source, target, rows_in, rows_out, rejected in sorted(LINEAGE):
-        latest_run[(step, f"{source} -> {target}")] = (rows_in, rows_out, rejected)
-    lineage = {(r["subject"], r["detail"]): (int(r["rows_in"]), int(r["rows_out"]), int(r["rows_rejected"]))
-               for r in rows if r["section"] == "lineage"}
-    assert lineage == latest_run
+    latest = {job: (run, inputs, outputs, error) for run, job, inputs, outputs, error in LINEAGE_RUNS}
+    medallion = {job: value for job, value in latest.items()
+                 if job.split(".")[0] in ("bronze", "silver", "gold") and value[3] is None}
+    lineage = {r["subject"]: r for r in rows if r["section"] == "lineage"}
+    assert set(lineage) == set(medallion)
+    for job, (run, inputs, outputs, _) in medallion.items():
+        row = lineage[job]
+        assert row["detail"] == ", ".join(sorted(inputs)) + " -> " + ", ".join(sorted(outputs))
+        assert int(row["rows_in"]) == sum(inputs.values())
+        assert int(row["rows_out"]) == sum(n for key, n in outputs.items() if not key.startswith("quarantine."))
+        rejected = [n for key, n in outputs.items() if key.startswith("quarantine.")]
+        assert row["rows_rejected"] == (str(sum(rejected)) if rejected else "")
+        assert row["run_id"] == run
+
+    failed = {r["subject"]: r["detail"] for r in rows if r["section"] == "failed jobs"}
+    assert failed == {job: error for job, (_, _, _, error) in latest.items() if error}
+
     quality = [r for r in rows if r["section"] == "data quality"]
     assert len(quality) == 1 and quality[0]["detail"].startswith("not run yet")
     assert quality[0]["checks_passed"] == ""
+
+
+def test_data_quality_report_takes_each_gate_from_its_latest_run(settings):
+    folder = Path(settings.layer_uri("gold")) / "dq_results"
+    columns = ("run_id", "checked_at", "suite", "dataset", "expectation", "column_name", "severity", "success",
+               "unexpected_count", "element_count")
+    write_table(folder, "dq_results", [dict(zip(columns, row, strict=True)) | {"observed": None} for row in DQ_RESULTS])
+    build_warehouse(settings)
+    rows = read_csv(outcome(run_reports(settings), "10").csv_path)
+
+    quality = {r["subject"]: r for r in rows if r["section"] == "data quality"}
+    expected = _quality_expectations(DQ_RESULTS)
+    assert {dataset: (r["status"], int(r["checks_passed"]), int(r["checks_failed"])) for dataset, r in quality.items()} \
+        == expected
+    # A failed critical expectation is named with its column and the rows that broke it.
+    failing = quality["gold.fact_transaction"]["detail"]
+    assert "expect_column_values_to_be_unique(transaction_id) 3 rows" in failing
+    assert "expect_table_row_count_to_equal" in failing
 
 
 # ---------------------------------------------------------------- ML-dependent reports

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.unit
 
 DDL_FILES = ("star_schema.sql", "operations.sql")
 STAR_TABLES = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", (sql_dir() / "ddl" / "star_schema.sql").read_text())
-OPTIONAL_TABLES = ("pipeline_lineage", "dq_results", "ml_anomaly_scores", "ml_demand_forecast", "ml_cross_sell")
+OPTIONAL_TABLES = ("dq_results", "ml_anomaly_scores", "ml_demand_forecast", "ml_cross_sell")
 
 SALE_TS = dt.datetime(2025, 3, 31, 23, 55, 7)
 GOLD_ROWS = {
@@ -98,6 +98,8 @@ def expected_counts() -> dict[str, int]:
     counts = {table: len(GOLD_ROWS[table]) for table in STAR_TABLES}
     counts["quarantine"] = sum(len(rows) for rows in QUARANTINE_ROWS.values())
     counts.update({table: 0 for table in OPTIONAL_TABLES})
+    # The lineage events so far: only the START of this build, which names no dataset yet.
+    counts["lineage_events"] = 1
     return counts
 
 
@@ -108,7 +110,9 @@ def test_builds_every_ddl_table_from_gold_and_leaves_absent_optional_tables_empt
 
     assert counts == expected_counts()
     warehouse = local_settings.warehouse_path
-    assert sorted(path.name for path in warehouse.parent.iterdir()) == [warehouse.name]   # no temporary file left
+    # No temporary file left; the lineage events file lives beside the warehouse.
+    assert sorted(path.name for path in warehouse.parent.iterdir()) == sorted(
+        [warehouse.name, local_settings.lineage_events_path.name])
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         amount, ts = connection.execute("SELECT amount, transaction_ts FROM fact_transaction WHERE transaction_id = 'T0'").fetchone()
         reasons = dict(connection.execute("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason").fetchall())
@@ -154,7 +158,11 @@ def test_rebuilding_replaces_the_warehouse_instead_of_appending(local_settings):
 
     counts = build_warehouse(local_settings)
 
-    assert counts == {**expected_counts(), "ml_anomaly_scores": 1}
+    # The events of the first build are now loaded too: more than the START of this one.
+    assert counts.pop("lineage_events") > 1
+    expected = {**expected_counts(), "ml_anomaly_scores": 1}
+    expected.pop("lineage_events")
+    assert counts == expected
 
 
 def test_timestamps_written_as_utc_instants_land_unchanged(local_settings):
@@ -189,7 +197,8 @@ def test_missing_required_gold_table_is_one_line_and_keeps_the_previous_warehous
     folder = storage.join(local_settings.layer_uri("gold"), "fact_transaction")
     assert str(error.value) == f"gold table fact_transaction not found at {folder}: run `rtdp gold` first"
     warehouse = local_settings.warehouse_path
-    assert sorted(path.name for path in warehouse.parent.iterdir()) == [warehouse.name]
+    assert sorted(path.name for path in warehouse.parent.iterdir()) == sorted(
+        [warehouse.name, local_settings.lineage_events_path.name])
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT COUNT(*) FROM fact_transaction").fetchone()[0] == len(GOLD_ROWS["fact_transaction"])
 
