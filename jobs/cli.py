@@ -223,7 +223,7 @@ def run(
     for label, path in (("Warehouse", settings.warehouse_path), ("Reports", settings.reports_dir / "report.html"),
                         ("Data catalog", catalog_index(settings)), ("Quality data docs", data_docs_index(settings)),
                         ("Lineage events", settings.lineage_events_path)):
-        console.print(f"  {label + ':':<19}{path}")
+        console.print(f"  {label + ':':<19}{path}", soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point
