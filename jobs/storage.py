@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
+from pyarrow import dataset as pa_dataset
 from pyarrow import fs
 
 from jobs.config import Settings
@@ -58,6 +59,15 @@ def join(uri: str, *parts: str) -> str:
 def exists(settings: Settings, uri: str) -> bool:
     filesystem_, path = filesystem(settings, uri)
     return filesystem_.get_file_info(path).type != fs.FileType.NotFound
+
+
+def parquet_dataset(settings: Settings, uri: str, partitioning: str | None = None) -> pa_dataset.Dataset | None:
+    """The Parquet dataset (a file or a folder of part files) at `uri`; None when nothing is there.
+    `partitioning="hive"` reads `key=value` subfolders as columns."""
+    if not exists(settings, uri):
+        return None
+    filesystem_, path = filesystem(settings, uri)
+    return pa_dataset.dataset(path, filesystem=filesystem_, format="parquet", partitioning=partitioning)
 
 
 def read_bytes(settings: Settings, uri: str) -> bytes:

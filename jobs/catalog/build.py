@@ -7,13 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs.catalog.datasets import LAYERS, Dataset, all_datasets
+from jobs.catalog.datasets import Dataset, all_datasets
 from jobs.catalog.locations import Location, location_of
 from jobs.catalog.owners import LAYER_OWNERS
 from jobs.catalog.quality import UNCHECKED, QualityStatus, quality_statuses
 from jobs.catalog.render import INDEX_NAME, render_catalog
 from jobs.config import Settings
 from jobs.lineage.graph import DatasetWrite, LineageGraph
+from jobs.lineage.naming import LAYERS
 
 CATALOG_FOLDER = "catalog"
 UNDESCRIBED = ("Not described: this dataset appears in the lineage events but is not defined in sql/ddl, "

@@ -14,6 +14,7 @@ from jobs.catalog.owners import owner_of
 from jobs.catalog.pii import strongest
 from jobs.catalog.schema import LAKE, OPERATIONS, STAR_SCHEMA, ColumnDoc, TableDoc, documented_tables
 from jobs.contracts import EventContract
+from jobs.lineage.naming import LAYERS
 from jobs.lineage.table import LINEAGE_EVENTS_TABLE
 from jobs.raw_contract import RAW_COLUMNS
 from jobs.reports.definitions import load_reports
@@ -21,7 +22,6 @@ from jobs.streaming import dead_letters
 from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic
 from jobs.warehouse import QUARANTINE_TABLE
 
-LAYERS = ("raw", "kafka", "bronze", "silver", "quarantine", "gold", "warehouse", "report")
 # Lake layers described in lake.sql as tables named <layer>_<dataset>.
 LAKE_LAYERS = ("raw", "bronze", "silver", "quarantine")
 # Warehouse tables that are not gold folders: quarantine is the union of the quarantine layer's

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from jobs import storage
 from jobs.config import Settings
+from jobs.lineage.naming import LAKE_LAYERS, dataset_uri
 from jobs.streaming.topics import prefixed
 
 LAKE_MODULE = "modules/medallion_storage"
@@ -29,8 +30,7 @@ class Location:
     prefix: str | None = None
 
 
-def _lake(settings: Settings, layer: str, name: str) -> Location:
-    uri = storage.join(settings.layer_uri(layer), name)
+def _lake(uri: str) -> Location:
     if not storage.is_s3(uri):
         return Location(uri, "local folder, written by the pipeline")
     parsed = urlparse(uri)
@@ -47,14 +47,12 @@ def _topic(settings: Settings, name: str) -> Location:
 
 def location_of(settings: Settings, layer: str, name: str) -> Location:
     """The location of dataset `<layer>.<name>` in the environment of `settings`."""
-    if layer == "raw":
-        return _lake(settings, layer, f"{name}.csv")
-    if layer in ("bronze", "silver", "quarantine", "gold"):
-        return _lake(settings, layer, name)
+    if layer == "raw" or layer in LAKE_LAYERS:
+        return _lake(dataset_uri(settings, f"{layer}.{name}"))
     if layer == "kafka":
         return _topic(settings, name)
     if layer == "warehouse":
         return Location(f"{settings.warehouse_path} (table {name})", "DuckDB file built by `rtdp warehouse` from sql/ddl")
     if layer == "report":
-        return Location(str(settings.reports_dir / f"{name}.csv"), "written by `rtdp reports`")
+        return Location(dataset_uri(settings, f"{layer}.{name}"), "written by `rtdp reports`")
     return Location("unknown", "not described in the catalog")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyarrow.dataset as ds
-from pyarrow import ArrowInvalid, fs
+from pyarrow import ArrowInvalid
 
 from jobs import storage
 from jobs.config import Settings
@@ -51,15 +50,11 @@ def _state(failures: list[FailedCheck]) -> str:
 
 def _read_rows(settings: Settings) -> list[dict]:
     uri = storage.join(settings.layer_uri("gold"), DQ_RESULTS)
-    filesystem, path = storage.filesystem(settings, uri)
     try:
-        if filesystem.get_file_info(path).type != fs.FileType.Directory:
+        results = storage.parquet_dataset(settings, uri)
+        if results is None or not results.files:
             return []
-        files = [info.path for info in filesystem.get_file_info(fs.FileSelector(path))
-                 if info.type == fs.FileType.File and info.path.endswith(".parquet")]
-        if not files:
-            return []
-        return ds.dataset(files, filesystem=filesystem, format="parquet").to_table(columns=_COLUMNS).to_pylist()
+        return results.to_table(columns=_COLUMNS).to_pylist()
     except (OSError, ArrowInvalid) as error:
         detail = str(error).splitlines()[0]
         raise PlatformError(f"cannot read the data-quality results at {uri}: {detail}") from None

@@ -75,8 +75,9 @@ def show(
 @user_errors
 def list_datasets(env: EnvOption = "local") -> None:
     """List every dataset the lineage events know, with its last write."""
-    graph = LineageGraph.load(load_settings(env))
+    settings = load_settings(env)
+    graph = LineageGraph.load(settings)
     if not graph.datasets:
-        console.print(f"no lineage events yet in {load_settings(env).lineage_events_path}: run the jobs first")
+        console.print(f"no lineage events yet in {settings.lineage_events_path}: run the jobs first")
     for key in graph.datasets:
         console.print(_label(graph, key))

@@ -29,7 +29,6 @@ from openlineage.client.facet_v2 import (
     tags_run,
 )
 from openlineage.client.uuid import generate_new_uuid
-from pyarrow import dataset as pa_dataset
 
 from jobs import storage
 from jobs.config import Settings
@@ -79,7 +78,8 @@ class JobRun:
         """Record that the run wrote `key`. For a lake dataset (Parquet) a missing `rows` or
         `schema` is read from its files (footers only), if the dataset exists."""
         if (rows is None or schema is None) and split_key(key)[0] in LAKE_LAYERS:
-            parquet = _parquet_dataset(self.settings, key)
+            # Stream datasets are written in batch_id=N subfolders.
+            parquet = storage.parquet_dataset(self.settings, dataset_uri(self.settings, key), partitioning="hive")
             if parquet is not None:
                 rows = parquet.count_rows() if rows is None else rows
                 schema = [(column.name, str(column.type)) for column in parquet.schema] if schema is None else schema
@@ -152,15 +152,6 @@ class JobRun:
             output_facets["outputStatistics"] = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                 rowCount=dataset.rows, size=dataset.size_bytes, producer=PRODUCER)
         return OutputDataset(namespace=namespace, name=name, facets=facets, outputFacets=output_facets)
-
-
-def _parquet_dataset(settings: Settings, key: str) -> pa_dataset.Dataset | None:
-    """The Parquet dataset of lake key `key`, or None if nothing is written there yet."""
-    uri = dataset_uri(settings, key) or ""
-    if not storage.exists(settings, uri):
-        return None
-    filesystem, path = storage.filesystem(settings, uri)
-    return pa_dataset.dataset(path, filesystem=filesystem, format="parquet", partitioning="hive")
 
 
 @contextmanager

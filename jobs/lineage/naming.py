@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
+from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.raw_contract import raw_file_name
@@ -48,9 +49,9 @@ def dataset_uri(settings: Settings, key: str) -> str | None:
     """Where a file-backed dataset lives (local path or s3:// URI); None for topics and tables."""
     layer, name = split_key(key)
     if layer == "raw":
-        return f"{settings.layer_uri('raw').rstrip('/')}/{raw_file_name(name)}"
+        return storage.join(settings.layer_uri("raw"), raw_file_name(name))
     if layer in LAKE_LAYERS:
-        return f"{settings.layer_uri(layer).rstrip('/')}/{name}"
+        return storage.join(settings.layer_uri(layer), name)
     if layer == "report":
         return str(settings.reports_dir / f"{name}.csv")
     return None

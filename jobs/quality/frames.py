@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyarrow.dataset import dataset
 
 from jobs import storage
 from jobs.config import Settings
@@ -26,16 +25,13 @@ def _money_as_float(table: pa.Table) -> pa.Table:
 
 def read_frame(settings: Settings, uri: str, what: str) -> pd.DataFrame:
     """The Parquet dataset at `uri` as pandas; PlatformError naming `what` if it is absent."""
-    if not storage.exists(settings, uri):
+    parquet = storage.parquet_dataset(settings, uri)
+    if parquet is None:
         raise PlatformError(f"{what} not found at {uri}: run the step that writes it first")
-    filesystem, path = storage.filesystem(settings, uri)
-    table = dataset(path, filesystem=filesystem, format="parquet").to_table()
-    return _money_as_float(table).to_pandas(date_as_object=False)
+    return _money_as_float(parquet.to_table()).to_pandas(date_as_object=False)
 
 
 def row_count(settings: Settings, uri: str) -> int:
     """Rows of the Parquet dataset at `uri` from the file footers; 0 when it does not exist."""
-    if not storage.exists(settings, uri):
-        return 0
-    filesystem, path = storage.filesystem(settings, uri)
-    return dataset(path, filesystem=filesystem, format="parquet").count_rows()
+    parquet = storage.parquet_dataset(settings, uri)
+    return 0 if parquet is None else parquet.count_rows()
