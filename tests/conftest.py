@@ -10,6 +10,34 @@ from jobs.config import Settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# Every test carries at least one of these markers (pyproject.toml says what each means).
+CATEGORIES = {"unit", "spark", "integration", "e2e"}
+# Fixtures that start a JVM, a service or a Go tool, and the marker a test using them carries.
+HEAVY_FIXTURES = {
+    "spark": "spark",
+    "local_stack": "integration",
+    "isolated_stack": "integration",
+    "toolchain": "integration",
+    "airflow": "integration",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test without a category, and a unit test that is not hermetic: `make test-fast`
+    must run without a JVM, Go tools or network, so every such test has to say what it needs."""
+    problems = []
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()} & CATEGORIES
+        if not marks:
+            problems.append(f"{item.nodeid}: no marker of {sorted(CATEGORIES)}")
+        if "unit" in marks and marks != {"unit"}:
+            problems.append(f"{item.nodeid}: a unit test is hermetic, so it cannot also be {sorted(marks - {'unit'})}")
+        for fixture, marker in HEAVY_FIXTURES.items():
+            if fixture in item.fixturenames and marker not in marks:
+                problems.append(f"{item.nodeid}: uses the {fixture} fixture, so it needs the {marker} marker")
+    if problems:
+        raise pytest.UsageError("tests with wrong markers:\n  " + "\n  ".join(problems))
+
 
 @pytest.fixture
 def local_settings(tmp_path, monkeypatch) -> Settings:

@@ -53,6 +53,7 @@ module "platform" {
 
   project                            = var.project
   environment                        = var.environment
+  region                             = var.aws_region
   kms_key_arn                        = var.kms_key_arn
   force_destroy                      = !var.deletion_protection
   require_tls                        = !local.emulated

@@ -5,7 +5,7 @@ provider "registry.opentofu.org/hashicorp/aws" {
   version     = "6.34.0"
   constraints = ">= 6.0.0, 6.34.0, < 7.0.0"
   hashes = [
-    "h1:wWp2oQnULlxZXFUz7JwiAYniAZGHaIniFkyvVdCjHiQ=",
+    "h1:5FC/KqZY6Ll2kFHeZXpDTm9Z2mLBzAPRNrn8TVdUKhI=",
   ]
 }
 

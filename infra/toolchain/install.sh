@@ -9,7 +9,8 @@
 # `tofu providers mirror`. Where it does not (networks that reach only package registries), they
 # are built with `go` from the Go module proxy, reproducibly (pinned Go toolchain, no cgo,
 # -trimpath), so the hashes recorded in each .terraform.lock.hcl match on every such machine.
-# The AWS provider is large: its first build takes a long time and several GB of memory.
+# The AWS provider is built with only the AWS services this repository uses (aws-services.txt):
+# the whole provider compiles about 2,000 packages for an hour, the reduced one a third of them.
 # An OpenTofu of the pinned version already on PATH is used instead of building one.
 set -euo pipefail
 
@@ -36,9 +37,8 @@ export CGO_ENABLED=0
 # The fork's go.mod is not in the public checksum database; its content is checked against
 # AWS_MODULE_SUM instead.
 export GONOSUMDB="github.com/upbound/terraform-provider-aws"
-# Slow builds should not starve the machine: low priority, one package at a time unless
-# RTDP_BUILD_JOBS allows more.
-BUILD=(nice -n 10 go build -p "${RTDP_BUILD_JOBS:-1}" -trimpath -buildvcs=false)
+# Every core, at low priority so the machine stays usable; RTDP_BUILD_JOBS sets fewer.
+BUILD=(nice -n 10 go build -p "${RTDP_BUILD_JOBS:-$(nproc)}" -trimpath -buildvcs=false)
 
 die() { echo "error: $*" >&2; exit 1; }
 
@@ -58,21 +58,80 @@ module_dir() {
   echo "$dir"
 }
 
-# build NAME OUTPUT MODULE SUM PACKAGE [LDFLAGS]: builds unless OUTPUT exists, logs the seconds.
+# build NAME OUTPUT MODULE SUM PACKAGE [LDFLAGS [PREPARE]]: builds unless OUTPUT exists, logs the
+# seconds. PREPARE, if given, is a function that gets the module folder and returns a writable,
+# changed copy of it to build instead.
 build() {
-  local name="$1" output="$2" module="$3" sum="$4" package="$5" ldflags="${6:-}" dir started
+  local name="$1" output="$2" module="$3" sum="$4" package="$5" ldflags="${6:-}" prepare="${7:-}" dir started
   if [[ -x "$output" ]]; then
     echo "ok   $name (cached: ${output#"$ROOT"/})"
     return
   fi
   dir="$(module_dir "$module" "$sum")"
-  echo "...  building $name from $module (this can take long)"
+  echo "...  building $name from $module"
   started=$(date +%s)
+  [[ -z "$prepare" ]] || dir="$("$prepare" "$dir")"
   mkdir -p "$(dirname "$output")"
   # Inside the module folder, so its go.mod replace directives apply.
   (cd "$dir" && "${BUILD[@]}" -ldflags="-s -w $ldflags" -o "$output.partial" "$package")
   mv "$output.partial" "$output"
   echo "ok   $name built in $(($(date +%s) - started)) s"
+}
+
+mapfile -t AWS_SERVICES < <(sed 's/#.*//' "$ROOT/infra/toolchain/aws-services.txt" | grep -oE '[a-z0-9]+')
+AWS_SOURCE="$CACHE/src/terraform-provider-aws"
+
+# Copies the AWS provider's module and rewrites its two generated lists (the provider's own
+# generators write them from all services): only AWS_SERVICES register, and only the SDK clients
+# of the service packages that compile in (s3 needs s3control, ...) stay.
+reduce_aws_provider() {
+  local dir="$1" keep packages clients file
+  rm -rf "$AWS_SOURCE" && mkdir -p "$(dirname "$AWS_SOURCE")"
+  cp -r --no-preserve=mode "$dir" "$AWS_SOURCE"
+  keep=" ${AWS_SERVICES[*]} "
+  file="$AWS_SOURCE/internal/provider/sdkv2/service_packages_gen.go"
+  awk -v keep="$keep" '
+    /^\t"github.com\/hashicorp\/terraform-provider-aws\/internal\/service\/[a-z0-9]+"$/ ||
+    /^\t\t[a-z0-9]+\.ServicePackage\(ctx\),$/ {
+      name = $0; sub(/^.*\/service\//, "", name); sub(/"$/, "", name); sub(/^\t\t/, "", name); sub(/\..*/, "", name)
+      if (index(keep, " " name " ") == 0) next
+    }
+    { print }' "$file" >"$file.reduced" && mv "$file.reduced" "$file"
+  packages="$(cd "$AWS_SOURCE" && go list -deps -f '{{.Dir}}' . | grep '/internal/service/')" ||
+    die "go list failed on the reduced AWS provider"
+  # S3 too: the provider's own client set-up calls it.
+  clients=" S3 $(for package in $packages; do ls "$package"/*.go; done | grep -v '_test\.go$' |
+    xargs grep -ohE '\.[A-Z][A-Za-z0-9]*Client\(' | sed 's/^\.//; s/Client($//' | sort -u | tr '\n' ' ') "
+  file="$AWS_SOURCE/internal/conns/awsclient_gen.go"
+  awk -v keep="$clients" '
+    /^func \(c \*AWSClient\) [A-Za-z0-9]+Client\(ctx context.Context\) \*[a-z0-9]+\.Client \{$/ {
+      name = $4; sub(/Client\(.*/, "", name)
+      pkg = $0; sub(/.*\*/, "", pkg); sub(/\.Client \{$/, "", pkg)
+      if (index(keep, " " name " ") == 0) { skip = 3; next }
+      used[pkg] = 1
+    }
+    skip > 0 { skip--; next }
+    { lines[++n] = $0 }
+    END {
+      for (i = 1; i <= n; i++) {
+        if (lines[i] ~ /^\t"github.com\/aws\/aws-sdk-go-v2\/service\/[a-z0-9]+"$/) {
+          pkg = lines[i]; sub(/^.*\//, "", pkg); sub(/"$/, "", pkg)
+          if (!(pkg in used)) continue
+        }
+        print lines[i]
+      }
+    }' "$file" >"$file.reduced" && mv "$file.reduced" "$file"
+  echo "$AWS_SOURCE"
+}
+
+# Writes which service package serves each resource and data source type of the whole provider,
+# so a test can name the service a module needs added to aws-services.txt.
+write_aws_type_index() {
+  local dir="$1" file service
+  for file in "$dir"/internal/service/*/service_package_gen.go; do
+    service="$(basename "$(dirname "$file")")"
+    grep -oE 'TypeName: +"aws_[a-z0-9_]+"' "$file" | sed -E "s/.*\"(aws_[a-z0-9_]+)\"/\1\t$service/" || true
+  done | sort -u >"$CACHE/aws-provider-types.tsv"
 }
 
 MIRROR="$CACHE/mirror/registry.opentofu.org"
@@ -96,11 +155,18 @@ else
   build "Mongey/kafka $KAFKA_VERSION" \
     "$MIRROR/mongey/kafka/$KAFKA_VERSION/$PLATFORM/terraform-provider-kafka_v$KAFKA_VERSION" \
     "$KAFKA_MODULE" "$KAFKA_MODULE_SUM" .
-  # The largest build last, so the quick tools are usable while it runs.
-  build "hashicorp/aws $AWS_VERSION" \
-    "$MIRROR/hashicorp/aws/$AWS_VERSION/$PLATFORM/terraform-provider-aws_v$AWS_VERSION" \
+  # The largest build last, so the quick tools are usable while it runs. A binary built for
+  # another service list is built again.
+  aws_binary="$MIRROR/hashicorp/aws/$AWS_VERSION/$PLATFORM/terraform-provider-aws_v$AWS_VERSION"
+  if [[ "$(cat "$CACHE/aws-services.built" 2>/dev/null)" != "${AWS_SERVICES[*]}" ]]; then
+    rm -f "$aws_binary"
+  fi
+  build "hashicorp/aws $AWS_VERSION (services: ${AWS_SERVICES[*]})" "$aws_binary" \
     "$AWS_MODULE" "$AWS_MODULE_SUM" . \
-    "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_VERSION"
+    "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_VERSION" reduce_aws_provider
+  echo "${AWS_SERVICES[*]}" >"$CACHE/aws-services.built"
+  write_aws_type_index "$(module_dir "$AWS_MODULE" "$AWS_MODULE_SUM")"
+  rm -rf "$CACHE/src"
 fi
 
 # checkov's dependencies must not move the project's pins: it gets its own environment.

@@ -2,15 +2,13 @@
 # on real AWS when asked for, a managed Airflow environment (MWAA).
 
 data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
 
 locals {
   name_prefix      = "${var.project}-${var.environment}"
   environment_name = "${local.name_prefix}-airflow"
-  arn_prefix       = "arn:${data.aws_partition.current.partition}"
-  region           = data.aws_region.current.region
-  account_id       = data.aws_caller_identity.current.account_id
+  # The partition (aws, aws-cn, ...) is the second field of every ARN, the caller's too.
+  arn_prefix = "arn:${split(":", data.aws_caller_identity.current.arn)[1]}"
+  account_id = data.aws_caller_identity.current.account_id
 }
 
 module "dag_bucket" {
@@ -45,7 +43,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "ReportMetrics"
     actions   = ["airflow:PublishMetrics"]
-    resources = ["${local.arn_prefix}:airflow:${local.region}:${local.account_id}:environment/${local.environment_name}"]
+    resources = ["${local.arn_prefix}:airflow:${var.region}:${local.account_id}:environment/${local.environment_name}"]
   }
 
   statement {
@@ -66,7 +64,7 @@ data "aws_iam_policy_document" "execution" {
       "logs:CreateLogStream", "logs:CreateLogGroup", "logs:PutLogEvents", "logs:GetLogEvents",
       "logs:GetLogRecord", "logs:GetLogGroupFields", "logs:GetQueryResults", "logs:DescribeLogGroups",
     ]
-    resources = ["${local.arn_prefix}:logs:${local.region}:${local.account_id}:log-group:airflow-${local.environment_name}-*"]
+    resources = ["${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:airflow-${local.environment_name}-*"]
   }
 
   statement {
@@ -75,7 +73,7 @@ data "aws_iam_policy_document" "execution" {
       "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
       "sqs:ReceiveMessage", "sqs:SendMessage",
     ]
-    resources = ["${local.arn_prefix}:sqs:${local.region}:*:airflow-celery-*"]
+    resources = ["${local.arn_prefix}:sqs:${var.region}:*:airflow-celery-*"]
   }
 
   dynamic "statement" {

@@ -19,6 +19,11 @@ variable "environment" {
   }
 }
 
+variable "region" {
+  description = "AWS region of the environment (the provider's region), used in ARNs."
+  type        = string
+}
+
 variable "kms_key_arn" {
   description = "KMS key encrypting the DAG bucket (SSE-KMS); null uses S3-managed keys (AES256)."
   type        = string

@@ -1,8 +1,6 @@
 # One least-privilege role per job family, and the role GitHub Actions deploys with.
 
 data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
 
 locals {
   name_prefix = "${var.project}-${var.environment}"
@@ -189,8 +187,9 @@ resource "aws_iam_openid_connect_provider" "github" {
 
 locals {
   github_oidc_provider_arn = coalesce(var.github_oidc_provider_arn, one(aws_iam_openid_connect_provider.github[*].arn))
-  account_arn_prefix       = "arn:${data.aws_partition.current.partition}"
-  account_id               = data.aws_caller_identity.current.account_id
+  # The partition (aws, aws-cn, ...) is the second field of every ARN, the caller's too.
+  account_arn_prefix = "arn:${split(":", data.aws_caller_identity.current.arn)[1]}"
+  account_id         = data.aws_caller_identity.current.account_id
 }
 
 locals {
@@ -259,7 +258,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "ManageEnvironmentAirflow"
     actions   = ["airflow:*"]
-    resources = ["${local.account_arn_prefix}:airflow:${data.aws_region.current.region}:${local.account_id}:environment/${local.name_prefix}-*"]
+    resources = ["${local.account_arn_prefix}:airflow:${var.region}:${local.account_id}:environment/${local.name_prefix}-*"]
   }
 
   dynamic "statement" {
@@ -330,7 +329,7 @@ data "aws_iam_policy_document" "plan" {
   statement {
     sid       = "ReadEnvironmentAirflow"
     actions   = ["airflow:GetEnvironment"]
-    resources = ["${local.account_arn_prefix}:airflow:${data.aws_region.current.region}:${local.account_id}:environment/${local.name_prefix}-*"]
+    resources = ["${local.account_arn_prefix}:airflow:${var.region}:${local.account_id}:environment/${local.name_prefix}-*"]
   }
 
   dynamic "statement" {

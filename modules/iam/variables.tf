@@ -109,6 +109,11 @@ variable "github_oidc_provider_arn" {
   default     = null
 }
 
+variable "region" {
+  description = "AWS region of the environment (the provider's region), used in ARNs."
+  type        = string
+}
+
 variable "kms_key_arn" {
   description = "KMS key that encrypts the buckets, which the roles must be able to use; null when buckets use S3-managed keys."
   type        = string

@@ -42,6 +42,7 @@ module "iam" {
 
   project                  = var.project
   environment              = var.environment
+  region                   = var.region
   layer_bucket_arns        = module.storage.bucket_arns
   location_object_arns     = module.storage.location_object_arns
   artifacts_bucket_arn     = module.artifacts.bucket_arn
@@ -61,6 +62,7 @@ module "airflow" {
 
   project                 = var.project
   environment             = var.environment
+  region                  = var.region
   kms_key_arn             = var.kms_key_arn
   artifacts_bucket_arn    = module.artifacts.bucket_arn
   release_prefix          = module.artifacts.release_prefix

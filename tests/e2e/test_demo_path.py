@@ -22,7 +22,7 @@ from jobs.pipeline import run_pipeline
 from jobs.reports import run_reports
 from jobs.warehouse import build_warehouse
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 SCALE = 5_000
 SEED = 7

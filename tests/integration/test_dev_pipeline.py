@@ -18,7 +18,7 @@ from jobs.pipeline import run_pipeline
 from jobs.reports import run_reports
 from jobs.warehouse import build_warehouse
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
 SCALE = 2_000
 SEED = 11

@@ -16,6 +16,7 @@ def scores(gold_table) -> pd.DataFrame:
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_recall_of_planted_anomalies_in_the_top_2_percent_is_at_least_07(scores, ml_world):
     planted = pd.read_csv(ml_world.truth / "anomalies.csv")
     planted = planted[planted["transaction_id"].isin(scores["transaction_id"])]
@@ -25,6 +26,7 @@ def test_recall_of_planted_anomalies_in_the_top_2_percent_is_at_least_07(scores,
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_exactly_the_top_2_percent_is_flagged(scores):
     flagged = scores[scores["is_anomaly"]]
     assert len(flagged) == math.ceil(0.02 * len(scores))
@@ -32,6 +34,7 @@ def test_exactly_the_top_2_percent_is_flagged(scores):
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_every_gold_transaction_is_scored_once(scores, gold_table, ml_world):
     assert sorted(scores["transaction_id"]) == sorted(gold_table("fact_transaction")["transaction_id"])
     assert (scores["model_version"] == ml_world.summary.version).all()

@@ -69,6 +69,7 @@ def test_training_label_windows_end_before_the_test_cutoff():
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_gold_features_at_the_test_cutoff_do_not_leak(customer_purchases):
     data_end = customer_purchases["transaction_ts"].max().normalize() + pd.Timedelta(days=1)
     _, test_cutoff = split_cutoffs(data_end)
@@ -78,6 +79,7 @@ def test_gold_features_at_the_test_cutoff_do_not_leak(customer_purchases):
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_roc_auc_on_the_time_split_test_set_is_at_least_075(churn_run, customer_purchases):
     data_end = customer_purchases["transaction_ts"].max().normalize() + pd.Timedelta(days=1)
     test_cutoff = data_end - pd.Timedelta(days=HORIZON_DAYS)
@@ -89,6 +91,7 @@ def test_roc_auc_on_the_time_split_test_set_is_at_least_075(churn_run, customer_
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_test_set_holds_only_customers_active_before_the_cutoff(churn_run, customer_purchases):
     data_end = customer_purchases["transaction_ts"].max().normalize() + pd.Timedelta(days=1)
     test_cutoff = data_end - pd.Timedelta(days=HORIZON_DAYS)
@@ -98,12 +101,14 @@ def test_test_set_holds_only_customers_active_before_the_cutoff(churn_run, custo
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_scores_are_calibrated_on_the_test_set(churn_run):
     # Calibrated: on average the predicted churn probability matches how many did churn.
     assert churn_run.test["churn_score"].mean() == pytest.approx(churn_run.test["label"].mean(), abs=0.05)
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_every_customer_has_a_churn_score_in_gold(ml_world, gold_table):
     behavior = gold_table("fact_customer_behavior")
     assert behavior["churn_score"].between(0, 1).all()

@@ -14,6 +14,7 @@ def recommendations(gold_table) -> pd.DataFrame:
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_never_recommends_a_product_the_customer_owns(recommendations, customer_purchases):
     owned = customer_purchases[["customer_id", "product_id"]].drop_duplicates()
     clash = recommendations.merge(owned, on=["customer_id", "product_id"])
@@ -22,6 +23,7 @@ def test_never_recommends_a_product_the_customer_owns(recommendations, customer_
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_planted_partner_is_in_the_top_5_for_most_holders(recommendations, customer_purchases, ml_world):
     pairs = pd.read_csv(ml_world.truth / "affinities.csv")
     owners = customer_purchases.groupby("product_id")["customer_id"].agg(set)
@@ -36,6 +38,7 @@ def test_planted_partner_is_in_the_top_5_for_most_holders(recommendations, custo
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_at_most_5_ranked_recommendations_per_customer(recommendations, ml_world):
     for _, ranked in recommendations.groupby("customer_id"):
         assert list(ranked.sort_values("rank")["rank"]) == list(range(1, len(ranked) + 1))
@@ -45,6 +48,7 @@ def test_at_most_5_ranked_recommendations_per_customer(recommendations, ml_world
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_behavior_counts_the_recommendations(recommendations, gold_table):
     behavior = gold_table("fact_customer_behavior").set_index("customer_id")["cross_sell_candidates"]
     counted = recommendations.groupby("customer_id").size().reindex(behavior.index, fill_value=0)

@@ -32,6 +32,7 @@ def forecast(gold_table) -> pd.DataFrame:
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_forecast_covers_the_last_complete_weeks_of_every_category(forecast, weekly_actuals, gold_table):
     expected_weeks = list(weekly_actuals.index[-HOLDOUT_WEEKS:])
     categories = sorted(gold_table("dim_product")["category"].unique())
@@ -41,12 +42,14 @@ def test_forecast_covers_the_last_complete_weeks_of_every_category(forecast, wee
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_baseline_is_the_same_week_one_year_earlier(forecast, weekly_actuals):
     for row in forecast.itertuples():
         assert row.baseline_units == weekly_actuals.loc[row.week_start - pd.Timedelta(weeks=52), row.category]
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_forecast_beats_seasonal_naive_on_the_aggregated_series(forecast, weekly_actuals):
     total = forecast.groupby("week_start")[["forecast_units", "baseline_units"]].sum()
     actual = weekly_actuals.sum(axis=1).loc[total.index].to_numpy()
@@ -56,6 +59,7 @@ def test_forecast_beats_seasonal_naive_on_the_aggregated_series(forecast, weekly
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_reported_metrics_match_the_written_forecast(ml_world, forecast, weekly_actuals):
     metrics = ml_world.summary.metrics["demand_forecast"]
     total = forecast.groupby("week_start")["forecast_units"].sum()
@@ -67,6 +71,7 @@ def test_reported_metrics_match_the_written_forecast(ml_world, forecast, weekly_
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_forecast_rows_are_sane_and_shaped_like_the_ddl(ml_world, forecast):
     assert list(forecast.columns) == arrow_schema("ml_demand_forecast").names
     assert (forecast["forecast_units"] >= 0).all()

@@ -55,6 +55,7 @@ def test_a_saved_model_comes_back_with_its_record(local_settings):
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_every_model_of_the_run_is_registered_with_window_and_metrics(ml_world):
     summary = ml_world.summary
     assert sorted(summary.runs) == sorted(MODELS)
@@ -67,6 +68,7 @@ def test_every_model_of_the_run_is_registered_with_window_and_metrics(ml_world):
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_stored_anomaly_model_reproduces_the_written_scores(ml_world, gold_table):
     forest = load_model(ml_world.settings, "anomaly_detection", ml_world.summary.version)
     transactions = load_gold(ml_world.settings).transactions
@@ -77,6 +79,7 @@ def test_stored_anomaly_model_reproduces_the_written_scores(ml_world, gold_table
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_stored_forecast_models_are_prophet_json_per_category(ml_world, gold_table):
     from prophet.serialize import model_from_json
 

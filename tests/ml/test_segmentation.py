@@ -10,6 +10,7 @@ from ml.segmentation import FEATURES, K_RANGE, NO_PURCHASES, name_segments, segm
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_segmentation_is_deterministic_and_matches_gold(ml_world, customer_purchases, gold_table):
     with threadpool_limits(limits=1):
         first = segment_customers(ml_world.behavior_before, customer_purchases)
@@ -20,6 +21,7 @@ def test_segmentation_is_deterministic_and_matches_gold(ml_world, customer_purch
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_every_customer_gets_exactly_one_segment(ml_world, gold_table):
     behavior = gold_table("fact_customer_behavior")
     customers = set(gold_table("dim_customer")["customer_id"])
@@ -32,6 +34,7 @@ def test_every_customer_gets_exactly_one_segment(ml_world, gold_table):
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_customers_without_purchases_are_not_clustered(gold_table, customer_purchases):
     behavior = gold_table("fact_customer_behavior")
     never_bought = set(behavior["customer_id"]) - set(customer_purchases["customer_id"])
@@ -39,6 +42,7 @@ def test_customers_without_purchases_are_not_clustered(gold_table, customer_purc
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_segment_profiles_differ_in_value(gold_table):
     behavior = gold_table("fact_customer_behavior").astype({"monetary": float})
     medians = behavior[behavior["segment"] != NO_PURCHASES].groupby("segment")[["recency_days", "monetary"]].median()

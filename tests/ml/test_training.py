@@ -18,6 +18,7 @@ PIPELINE_COLUMNS = ("customer_id", "as_of_date", "recency_days", "frequency", "m
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 @pytest.mark.parametrize("table", ML_TABLES)
 def test_outputs_have_exactly_the_ddl_columns_and_types(ml_world, table):
     written = pq.read_table(ml_world.gold / table)
@@ -27,6 +28,7 @@ def test_outputs_have_exactly_the_ddl_columns_and_types(ml_world, table):
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_behavior_keeps_the_pipeline_columns_and_gains_the_model_version(ml_world, gold_table):
     after = gold_table("fact_customer_behavior").sort_values("customer_id").reset_index(drop=True)
     before = ml_world.behavior_before.sort_values("customer_id").reset_index(drop=True)
@@ -36,6 +38,7 @@ def test_behavior_keeps_the_pipeline_columns_and_gains_the_model_version(ml_worl
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_reports_7_8_and_9_show_real_numbers(ml_world):
     build_warehouse(ml_world.settings)
     outcomes = {outcome.name: outcome for outcome in run_reports(ml_world.settings).reports}
@@ -50,6 +53,7 @@ def test_reports_7_8_and_9_show_real_numbers(ml_world):
 
 
 @pytest.mark.e2e
+@pytest.mark.spark
 def test_summary_table_lists_every_model(ml_world):
     table = summary_table(ml_world.summary)
     assert table.row_count == len(ml_world.summary.runs)

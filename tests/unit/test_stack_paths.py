@@ -2,8 +2,12 @@
 
 from pathlib import Path
 
+import pytest
+
 from jobs.config import load_settings
 from jobs.stack.paths import stack_paths
+
+pytestmark = pytest.mark.unit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,7 @@ from jobs.pipeline.silver_rules import (
 )
 from jobs.raw_contract import RAW_COLUMNS
 
-pytestmark = [pytest.mark.unit, pytest.mark.spark]
+pytestmark = pytest.mark.spark
 
 SOURCE_FILE = "raw/test.csv"
 BATCH_ID = "b0"

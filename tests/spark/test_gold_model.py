@@ -19,7 +19,7 @@ from jobs.pipeline.gold_model import (
     build_fact_transaction,
 )
 
-pytestmark = [pytest.mark.unit, pytest.mark.spark]
+pytestmark = pytest.mark.spark
 
 CUSTOMER_SCHEMA = (
     "customer_id string, name string, email string, location string, customer_type string, updated_at timestamp_ntz"
