@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -9,6 +14,11 @@ import pytest
 from jobs.config import Settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# An xdist worker's __main__ has no file, which PySpark's Connect import takes for its own doctest
+# run and answers with sys.exit (pyspark/sql/connect/utils.py): give it the name it expects.
+if os.environ.get("PYTEST_XDIST_WORKER") and not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "pytest-xdist-worker"
 
 # Every test carries at least one of these markers (pyproject.toml says what each means).
 CATEGORIES = {"unit", "spark", "integration", "e2e"}
@@ -22,11 +32,28 @@ HEAVY_FIXTURES = {
 }
 
 
+# `make test` runs the suite on several workers (pytest-xdist, --dist loadgroup); a group runs
+# on one worker, in file order. Each module is a group, so its module fixtures run once; these
+# share more: one ML training for all ML tests, the dev buckets of the shared emulator.
+SHARED_GROUPS = {
+    "tests/ml": "ml",
+    "tests/integration/test_dev_pipeline.py": "dev-lake",
+    "tests/integration/test_spark_s3.py": "dev-lake",
+}
+
+
+def _group(item) -> str:
+    path = item.path.relative_to(PROJECT_ROOT).as_posix()
+    return next((group for prefix, group in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+
+
 def pytest_collection_modifyitems(config, items):
     """Refuse a test without a category, and a unit test that is not hermetic: `make test-fast`
-    must run without a JVM, Go tools or network, so every such test has to say what it needs."""
+    must run without a JVM, Go tools or network, so every such test has to say what it needs.
+    Puts every test in its worker group."""
     problems = []
     for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
         marks = {mark.name for mark in item.iter_markers()} & CATEGORIES
         if not marks:
             problems.append(f"{item.nodeid}: no marker of {sorted(CATEGORIES)}")
@@ -62,9 +89,9 @@ def spark():
     session.stop()
 
 
-@pytest.fixture(scope="session")
-def emulator_environment():
-    """The dummy emulator credentials for the whole run: no real key is ever sent anywhere."""
+@contextlib.contextmanager
+def _emulator_variables():
+    """The dummy emulator credentials and this checkout as the home: no real key is ever sent anywhere."""
     from jobs.stack.constants import EMULATOR_CREDENTIALS
 
     with pytest.MonkeyPatch.context() as patch:
@@ -76,18 +103,52 @@ def emulator_environment():
 
 
 @pytest.fixture(scope="session")
+def emulator_environment():
+    """The emulator's variables for the whole run."""
+    with _emulator_variables():
+        yield
+
+
+def pytest_configure(config):
+    # One id for the whole run, inherited by the xdist workers this process starts.
+    if not hasattr(config, "workerinput"):
+        os.environ.setdefault("RTDP_TEST_RUN", uuid.uuid4().hex)
+
+
+def _started_by_this_run(settings: Settings) -> Path:
+    from jobs.stack.paths import stack_paths
+
+    return stack_paths(settings).state / f"started-by-test-run-{os.environ['RTDP_TEST_RUN']}.json"
+
+
+@pytest.fixture(scope="session")
 def local_stack(emulator_environment) -> Settings:
-    """Settings of the dev environment with its stack up and healthy; at the end, stops only
-    what it started, so a stack brought up with `make up` survives the test run."""
-    from jobs.stack import stack_down, stack_up
+    """Settings of the dev environment with its stack up and healthy, shared by every worker of
+    the run. Nothing stops it while a test may still use it: what this run started is written
+    down and stopped once, when the whole run ends (pytest_sessionfinish), so a stack brought
+    up with `make up` survives the test run."""
+    from jobs.stack import stack_up
 
     settings = load_settings("dev")
-    statuses = stack_up(settings)
-    started_here = [status.name for status in statuses if status.state == "started"]
+    started = [status.name for status in stack_up(settings) if status.state == "started"]
+    if started:
+        _started_by_this_run(settings).write_text(json.dumps(started))
     _create_lake_buckets(settings)
-    yield settings
-    if started_here:
-        stack_down(settings, only=started_here)
+    return settings
+
+
+def pytest_sessionfinish(session):
+    """In the process that runs (or started the workers of) the whole run: stop what it started."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from jobs.stack import stack_down
+
+    with _emulator_variables():
+        settings = load_settings("dev")
+        record = _started_by_this_run(settings)
+        if record.is_file():
+            stack_down(settings, only=json.loads(record.read_text()))
+            record.unlink()
 
 
 def _create_lake_buckets(settings: Settings) -> None:
@@ -100,7 +161,10 @@ def _create_lake_buckets(settings: Settings) -> None:
     for uri in settings.storage.model_dump().values():
         bucket = uri.split("/")[2]
         if bucket not in existing:
-            s3.create_bucket(Bucket=bucket)
+            try:
+                s3.create_bucket(Bucket=bucket)
+            except s3.exceptions.BucketAlreadyOwnedByYou:
+                pass  # another worker of the run made it first
             existing.add(bucket)
 
 

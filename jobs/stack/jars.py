@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from jobs.errors import PlatformError
+from jobs.stack.processes import exclusive
 
 _MARKER = ".pom-sha256"
 
@@ -35,28 +36,29 @@ def fetch_jars(pom: Path, folder: Path) -> bool:
     """
     if not pom.is_file():
         raise PlatformError(f"{pom} is missing from the installation: reinstall the project (make install)")
-    if jars_ready(pom, folder):
-        return False
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise PlatformError("Maven ('mvn') is needed once to download jars from Maven Central: install it (e.g. apt-get install maven)")
-    staging = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    result = subprocess.run(
-        [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
-         f"-DoutputDirectory={staging}"],
-        capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
+    with exclusive(folder.with_name(folder.name + ".lock")):
+        if jars_ready(pom, folder):
+            return False
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise PlatformError("Maven ('mvn') is needed once to download jars from Maven Central: install it (e.g. apt-get install maven)")
+        staging = folder.with_name(folder.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
-        output = (result.stdout + result.stderr).strip().splitlines()
-        errors = [line for line in output if "ERROR" in line] or output or ["no output"]
-        cause = re.sub(r"\x1b\[[0-9;]*m", "", errors[0]).strip()[:240]
-        raise PlatformError(f"mvn could not download the jars of {pom.parent.name} (exit {result.returncode}): {cause}")
-    (staging / _MARKER).write_text(_pom_digest(pom))
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
-    return True
+        result = subprocess.run(
+            [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
+             f"-DoutputDirectory={staging}"],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            output = (result.stdout + result.stderr).strip().splitlines()
+            errors = [line for line in output if "ERROR" in line] or output or ["no output"]
+            cause = re.sub(r"\x1b\[[0-9;]*m", "", errors[0]).strip()[:240]
+            raise PlatformError(f"mvn could not download the jars of {pom.parent.name} (exit {result.returncode}): {cause}")
+        (staging / _MARKER).write_text(_pom_digest(pom))
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+        return True
 
 
 def pom_property(pom: Path, name: str) -> str:

@@ -6,12 +6,15 @@ while /proc/<pid>/cmdline still equals it, so a recycled pid is never signalled.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,3 +158,17 @@ def last_problem_line(log_file: Path) -> str:
         if any(marker in line for marker in markers):
             return line.strip()[:240]
     return ""
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_file` while the block runs: two processes (two `make up`,
+    two test workers) that start the same service or fill the same cache take turns. The kernel
+    drops the lock when a holder dies, so a crash never leaves it stuck."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

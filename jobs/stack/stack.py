@@ -17,6 +17,7 @@ from jobs.stack.constants import LOOPBACK
 from jobs.stack.kafka import KafkaBroker, parse_bootstrap
 from jobs.stack.lifecycle import Service, ServiceStatus, service_status, start_service, stop_service
 from jobs.stack.paths import stack_paths
+from jobs.stack.processes import exclusive
 from jobs.stack.spark_jars import ensure_spark_jars, uses_s3
 
 SERVICE_NAMES = ("kafka", "aws")
@@ -56,10 +57,12 @@ def stack_up(settings: Settings, only: Iterable[str] | None = None) -> list[Serv
     service cannot start.
     """
     statuses = []
-    for service in stack_services(settings, only):
-        statuses.append(start_service(service))
-        if isinstance(service, AwsEmulator) and uses_s3(settings):
-            ensure_spark_jars(settings)
+    # One starter at a time: a second caller finds the services running instead of racing for ports.
+    with exclusive(stack_paths(settings).state / "stack.lock"):
+        for service in stack_services(settings, only):
+            statuses.append(start_service(service))
+            if isinstance(service, AwsEmulator) and uses_s3(settings):
+                ensure_spark_jars(settings)
     return statuses
 
 
