@@ -42,7 +42,7 @@ install: $(VENV)/.installed ## Create .venv and install the platform with all it
 demo: install ## Generate data and run the whole platform on the local default; prints where the results are
 	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events 3000
 
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 0
 test: install airflow-install tools ## Run the whole test suite on TEST_WORKERS workers (starts the local stack it needs by itself)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
