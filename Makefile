@@ -43,7 +43,7 @@ demo: install ## Generate data and run the whole platform on the local default; 
 	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events 3000
 
 TEST_WORKERS ?= 0
-test: install airflow-install tools ## Run the whole test suite on TEST_WORKERS workers (starts the local stack it needs by itself)
+test: install airflow-install tools ## Run the whole test suite (starts the local stack it needs by itself; TEST_WORKERS=N: N parallel workers)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 tools: ## Build OpenTofu and its providers into .cache/terraform (long the first time)
