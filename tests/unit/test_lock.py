@@ -30,9 +30,9 @@ def test_every_pin_of_pyproject_is_locked_at_its_version():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pins = [Requirement(line) for line in project["dependencies"] + project["optional-dependencies"]["dev"]
             + project["optional-dependencies"]["ml"]]
-    locked = _locked()
-    wrong = {str(pin): locked.get(canonicalize_name(pin.name), ("missing",))[0] for pin in pins
-             if locked.get(canonicalize_name(pin.name), ("missing",))[0] not in pin.specifier}
+    versions = {name: version for name, (version, _) in _locked().items()}
+    found = [(pin, versions.get(canonicalize_name(pin.name), "missing")) for pin in pins]
+    wrong = {str(pin): version for pin, version in found if version not in pin.specifier}
     assert not wrong, f"requirements.lock disagrees with pyproject.toml (run `make lock`): {wrong}"
 
 
