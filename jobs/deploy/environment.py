@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from confluent_kafka.admin import AdminClient
 from jobs.config import Settings, load_settings
 from jobs.deploy.release import Wheel, publish_dags, record_deployment, upload_release
 from jobs.deploy.review import PlanReview, review_plan
-from jobs.deploy.tofu import Tofu, emulator_backend_config, require_loopback
+from jobs.deploy.tofu import KafkaOpenRace, Tofu, emulator_backend_config, require_loopback
 from jobs.errors import PlatformError
 from jobs.resources import checkout_dir
 from jobs.stack.aws import parse_endpoint
@@ -187,6 +188,7 @@ class Plan:
     review: PlanReview
     adopted_topics: list[str]
     file: Path
+    destroy: bool = False
 
 
 def plan_environment(env: str | None, *, destroy: bool = False) -> Plan:
@@ -204,14 +206,24 @@ def plan_environment(env: str | None, *, destroy: bool = False) -> Plan:
     review = review_plan(where.name, plan)
     where.review_file.write_text(review.markdown())
     where.plan_file.with_suffix(".txt").write_text(tofu.show(where.plan_file))
-    return Plan(where, tofu, review, adopted, where.plan_file)
+    return Plan(where, tofu, review, adopted, where.plan_file, destroy)
 
 
 def apply_plan(plan: Plan, *, approved: bool) -> None:
     """Apply the reviewed plan file; prod only with explicit approval."""
     if plan.target.name == "prod" and not approved:
         raise PlatformError(f"prod changes only with approval: read {plan.target.review_file}, then rerun with APPROVE=1")
-    if plan.review.has_changes:
+    if not plan.review.has_changes:
+        return
+    try:
+        plan.tofu.apply(plan.file)
+    except KafkaOpenRace:
+        if plan.target.name == "prod":
+            raise  # a new plan for prod needs a new review
+        # Part of the plan may be applied: plan what is left and apply that.
+        print("the Kafka provider hit its connection race during apply: planning the rest and applying it",
+              file=sys.stderr)
+        plan.tofu.plan(plan.file, destroy=plan.destroy)
         plan.tofu.apply(plan.file)
 
 

@@ -56,6 +56,24 @@ def emulator_backend_config(endpoint_url: str) -> list[str]:
     ]
 
 
+# Mongey/kafka 0.13 closes its first broker connection after probing API versions; when several
+# topics are then read, created or deleted at once, IBM/sarama's Broker.Open (up to 1.61 at
+# least) marks the broker open before it locks it, and a concurrent request finds no connection.
+# A read-only command that fails so changed nothing and is simply run again; an apply may have
+# changed some resources, so its caller plans again (jobs.deploy.environment.apply_plan).
+KAFKA_OPEN_RACE = "kafka: broker not connected"
+READ_ONLY = ("plan", "import", "show", "output")
+ATTEMPTS = 3
+
+
+class KafkaOpenRace(PlatformError):
+    """A tofu command failed only because of the Kafka provider's connection race."""
+
+
+def is_kafka_open_race(stderr: str | None) -> bool:
+    return KAFKA_OPEN_RACE in (stderr or "")
+
+
 @dataclass
 class Tofu:
     """`tofu` bound to one configuration folder (`root`) and one working-data folder."""
@@ -76,18 +94,29 @@ class Tofu:
     def run(self, *args: str, stream: bool = False) -> str:
         """Run `tofu <args>` in the root; its stdout (printed live instead when `stream`).
 
-        On failure the tool's own messages go to stderr and a one-line PlatformError follows.
+        On failure the tool's own messages go to stderr and a one-line PlatformError follows
+        (KafkaOpenRace for the Kafka provider's race, after READ_ONLY commands were run again).
         """
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        process = subprocess.run(
-            [str(tofu_binary()), args[0], "-no-color", *args[1:]], cwd=self.root, env=self.env(), text=True, check=False,
-            stdout=None if stream else subprocess.PIPE, stderr=None if stream else subprocess.PIPE,
-        )
-        if process.returncode != 0:
-            if not stream:
-                sys.stderr.write(process.stderr or process.stdout or "")
+        for attempt in range(1, ATTEMPTS + 1):
+            process = subprocess.run(
+                [str(tofu_binary()), args[0], "-no-color", *args[1:]], cwd=self.root, env=self.env(), text=True,
+                check=False, stdout=None if stream else subprocess.PIPE, stderr=subprocess.PIPE,
+            )
+            if process.returncode == 0:
+                if stream:
+                    sys.stderr.write(process.stderr)
+                return process.stdout or ""
+            race = is_kafka_open_race(process.stderr)
+            if race and args[0] in READ_ONLY and attempt < ATTEMPTS:
+                print(f"tofu {args[0]}: the Kafka provider hit its connection race; running it again", file=sys.stderr)
+                continue
+            sys.stderr.write(process.stderr or process.stdout or "")
+            if race:
+                raise KafkaOpenRace(f"tofu {args[0]} failed in {self.root.name}: the Kafka provider hit its connection "
+                                    "race (kafka: broker not connected); nothing is wrong with the broker, run it again")
             raise PlatformError(f"tofu {args[0]} failed in {self.root.name} (exit {process.returncode}): see the messages above")
-        return process.stdout or ""
+        raise AssertionError("unreachable")
 
     def init(self, *backend_config: str) -> None:
         """`tofu init` from the provider mirror; a committed lock file is verified, never rewritten."""

@@ -1,15 +1,14 @@
-"""Fixtures of the infrastructure tests: the built toolchain, a copy of the configurations,
-a private AWS emulator and the local stack's real Kafka broker."""
+"""Fixtures of the infrastructure tests: the built toolchain, a copy of the configurations and
+the local stack's real Kafka broker."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY, private_emulator, require_loopback
+from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY
 
 # The configurations the tests run; copied so init never writes into the working tree.
 CONFIG_FOLDERS = ("modules", "environments/dev", "environments/prod", "infra/bootstrap")
@@ -37,20 +36,6 @@ def config_tree(tmp_path_factory, toolchain) -> Path:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target)
     return tree
-
-
-@pytest.fixture(scope="session")
-def emulator_endpoint():
-    """A private moto server: apply/destroy here cannot disturb the buckets that other tests
-    keep on the shared stack's emulator. RTDP_INFRA_TEST_ENDPOINT names an already running
-    loopback emulator to use instead (e.g. another moto or LocalStack)."""
-    external = os.environ.get("RTDP_INFRA_TEST_ENDPOINT")
-    if external:
-        require_loopback(external)
-        yield external
-        return
-    with private_emulator() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture(scope="session")

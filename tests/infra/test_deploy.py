@@ -1,25 +1,36 @@
 """`make deploy ENV=dev` end to end, as a user runs it: the wheel is built, OpenTofu applies
-environments/dev on an emulator of its own and the real Kafka broker, the release lands in the
-artifacts bucket, and the batch pipeline then runs in dev on the deployed buckets. Then the
-prod plan review, a second (empty) deploy and `make destroy`.
+environments/dev on an emulator of its own and the real Kafka broker, and the release lands in
+the artifacts bucket. Then what the apply built is inspected with boto3 and the Kafka admin
+client, the batch pipeline runs in dev on the deployed buckets, the plan is reviewed and applied
+again (no changes), prod is planned but not applied without approval, dev is deployed again on a
+restarted (empty) emulator, and `make destroy` removes it.
 
-Expected values are read here from pyproject.toml, the dags/ folder and the built wheel, not
-from the deploy code.
+One deployment serves the whole story (an apply waits about a minute for S3 lifecycle rules to
+settle), so the tests run in the order they are written: inspections before the mutations.
+Expected values are read here from pyproject.toml, environments/dev/terraform.tfvars,
+settings.toml, the dags/ folder and the built wheel, not from the deploy code.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import signal
 import subprocess
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
-from tofu_runner import EMULATOR_CREDENTIALS, ROOT, private_emulator
+from iam_policy import is_allowed
+from jobs.errors import PlatformError
+from tofu_runner import EMULATOR_CREDENTIALS, ROOT, Tofu, private_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -27,28 +38,66 @@ VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["versi
 WHEEL = ROOT / "dist" / f"rtdp-{VERSION}-py3-none-any.whl"
 # prod shares the test broker with dev here, so its topics get their own prefix.
 PROD_PREFIX = f"deploytestprod{os.getpid()}."
+DEV_PREFIX = f"deploytest{os.getpid()}."
 REPO_DAGS = sorted(path.name for path in (ROOT / "dags").iterdir() if path.is_file() and path.suffix == ".py")
+# A hung make fails its test with the output so far, well before pytest's own timeout.
+COMMAND_TIMEOUT = 900
+
+DEV = ROOT / "environments" / "dev"
+LAYERS = ("raw", "bronze", "silver", "gold")
+JOB_FAMILIES = ("ingestion", "streaming", "batch", "ml", "reporting")
+EVENT_TOPICS = ("transactions", "inventory_movements")
+GITHUB_REPOSITORY = "example-org/rtdp-platform"
+HOUR_MS = 3600 * 1000
+
+
+def _tfvars(path: Path) -> dict[str, object]:
+    """The `name = number|bool|"string"` lines of a tfvars file."""
+    values: dict[str, object] = {}
+    for name, value in re.findall(r'^\s*([a-z_]+)\s*=\s*(\S+)\s*$', path.read_text(), re.MULTILINE):
+        if value in ("true", "false"):
+            values[name] = value == "true"
+        elif value.startswith('"'):
+            values[name] = value.strip('"')
+        else:
+            values[name] = int(value)
+    return values
+
+
+TFVARS = _tfvars(DEV / "terraform.tfvars")
+SETTINGS = tomllib.loads((DEV / "settings.toml").read_text())
 
 
 class User:
     """Runs make and rtdp from the checkout with the environment of one test deployment."""
 
-    def __init__(self, home, endpoint: str, bootstrap_servers: str):
+    def __init__(self, home: Path, endpoint: str, bootstrap_servers: str):
+        self.home = home
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith(("RTDP_", "TF_", "AWS_", "GITHUB_"))}
         self.env.update(EMULATOR_CREDENTIALS, RTDP_HOME=str(home), RTDP_KAFKA__BOOTSTRAP_SERVERS=bootstrap_servers,
-                        RTDP_KAFKA__TOPIC_PREFIX=f"deploytest{os.getpid()}.",
+                        RTDP_KAFKA__TOPIC_PREFIX=DEV_PREFIX, GITHUB_REPOSITORY=GITHUB_REPOSITORY,
                         RTDP_SPARK__DRIVER_MEMORY="1g", RTDP_SPARK__SHUFFLE_PARTITIONS="2")
         self.use_emulator(endpoint)
 
     def use_emulator(self, endpoint: str) -> None:
+        self.endpoint = endpoint
         self.env["RTDP_AWS__ENDPOINT_URL"] = endpoint
-        self.s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                               aws_access_key_id="testing", aws_secret_access_key="testing")
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        self.s3 = session.client("s3", endpoint_url=endpoint)
+        self.iam = session.client("iam", endpoint_url=endpoint)
 
     def run(self, *command: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(command, check=False, cwd=ROOT, env={**self.env, **env}, capture_output=True, text=True,
-                                timeout=3600)
+        # A session of its own, so that a timeout stops make and every tofu it started.
+        process = subprocess.Popen(command, cwd=ROOT, env={**self.env, **env}, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)
+            stdout, stderr = process.communicate()
+            raise AssertionError(f"{' '.join(command)} still ran after {COMMAND_TIMEOUT} s:\n{stdout[-5000:]}\n{stderr[-5000:]}") from None
+        result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}")
         return result
@@ -56,6 +105,23 @@ class User:
     def keys(self, bucket: str, prefix: str = "") -> set[str]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+@dataclass
+class DeployedDev:
+    """The dev environment the first deploy applied, and the clients that inspect it."""
+
+    s3: object
+    iam: object
+    admin: AdminClient
+    tofu: Tofu
+    endpoint: str
+    topic_prefix: str
+    outputs: dict
+
+    def topics(self) -> set[str]:
+        names = self.admin.list_topics(timeout=30).topics
+        return {name for name in names if name.startswith(self.topic_prefix)}
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +138,17 @@ def deployed(user):
     return user.run("make", "deploy", "ENV=dev").stdout
 
 
+@pytest.fixture(scope="module")
+def dev(user, deployed, kafka_bootstrap) -> DeployedDev:
+    # The working folder `make deploy` initialised (RTDP_HOME/.state/terraform/<env>/root).
+    tofu = Tofu(workdir=DEV, data_dir=user.home / ".state" / "terraform" / "dev" / "root",
+                variables={"kafka_bootstrap_servers": kafka_bootstrap, "kafka_topic_prefix": DEV_PREFIX,
+                           "github_repository": GITHUB_REPOSITORY},
+                endpoint_url=user.endpoint)
+    return DeployedDev(user.s3, user.iam, AdminClient({"bootstrap.servers": kafka_bootstrap}), tofu, user.endpoint,
+                       DEV_PREFIX, tofu.outputs())
+
+
 def test_the_wheel_of_this_version_is_released_with_its_sql_and_dags(user, deployed):
     release = f"releases/{VERSION}/"
     keys = user.keys("rtdp-dev-artifacts", release)
@@ -86,6 +163,174 @@ def test_the_wheel_of_this_version_is_released_with_its_sql_and_dags(user, deplo
 def test_the_deployed_version_is_recorded_and_readable(user, deployed):
     assert user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "infra", "deployed", "--env", "dev").stdout.strip() == VERSION
     assert f"deployed version of dev: {VERSION}" in " ".join(deployed.split())
+
+
+def test_location_uris_equal_the_settings_file(dev):
+    expected = {key.removesuffix("_uri"): uri for key, uri in SETTINGS["storage"].items()}
+    assert dev.outputs["location_uris"] == expected
+
+
+def test_layer_buckets_exist_versioned_encrypted_and_private(dev):
+    expected = {f"rtdp-dev-{layer}" for layer in LAYERS} | {"rtdp-dev-artifacts", "rtdp-dev-airflow"}
+    existing = {bucket["Name"] for bucket in dev.s3.list_buckets()["Buckets"]}
+    assert expected <= existing
+    for bucket in sorted(expected):
+        assert dev.s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled", bucket
+        rules = dev.s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", bucket
+        block = dev.s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}, bucket
+        # The TLS-only bucket policy is off against an http:// emulator, which would enforce it.
+        with pytest.raises(ClientError, match="NoSuchBucketPolicy"):
+            dev.s3.get_bucket_policy(Bucket=bucket)
+
+
+def test_lifecycle_rules_follow_the_dev_variables(dev):
+    rules = {rule["ID"]: rule for rule in dev.s3.get_bucket_lifecycle_configuration(Bucket="rtdp-dev-raw")["Rules"]}
+    to_infrequent = rules["infrequent-access-all"]
+    assert to_infrequent["Transitions"] == [{"Days": TFVARS["raw_infrequent_access_days"], "StorageClass": "STANDARD_IA"}]
+    assert rules["expire-quarantine"]["Filter"]["Prefix"] == "quarantine/"
+    assert rules["expire-quarantine"]["Expiration"]["Days"] == TFVARS["quarantine_retention_days"]
+    for layer in LAYERS:
+        rules = dev.s3.get_bucket_lifecycle_configuration(Bucket=f"rtdp-dev-{layer}")["Rules"]
+        noncurrent = next(rule for rule in rules if rule["ID"] == "expire-noncurrent-versions")
+        assert noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] == TFVARS["noncurrent_version_expiration_days"]
+
+
+def test_state_is_kept_in_the_versioned_state_bucket(dev):
+    backend = dict(re.findall(r'^(\w+)\s*=\s*"([^"]+)"', (DEV / "backend.hcl").read_text(), re.MULTILINE))
+    state = json.loads(dev.s3.get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read())
+    addresses = {f"{r.get('module', '')}.{r['type']}.{r['name']}" for r in state["resources"]}
+    assert "module.platform.module.iam.aws_iam_role.deploy" in addresses
+    assert dev.s3.get_bucket_versioning(Bucket=backend["bucket"])["Status"] == "Enabled"
+
+
+def test_one_role_per_job_family_trusting_only_services(dev):
+    for family in JOB_FAMILIES:
+        role = dev.iam.get_role(RoleName=f"rtdp-dev-{family}")["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        principals = [statement["Principal"] for statement in trust["Statement"]]
+        assert all(set(principal) == {"Service"} for principal in principals), family
+        assert dev.iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"] == [f"rtdp-dev-{family}-access"]
+
+
+def test_deploy_role_is_trusted_through_github_oidc_only(dev):
+    providers = dev.iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    github = [p["Arn"] for p in providers if p["Arn"].endswith("oidc-provider/token.actions.githubusercontent.com")]
+    assert len(github) == 1
+    trust = dev.iam.get_role(RoleName="rtdp-dev-github-deploy")["Role"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Federated": github[0]}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    conditions = statement["Condition"]["StringEquals"]
+    assert conditions["token.actions.githubusercontent.com:sub"] == f"repo:{GITHUB_REPOSITORY}:environment:dev"
+    assert conditions["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+
+
+def _stored_policy(dev: DeployedDev, family: str) -> dict:
+    document = dev.iam.get_role_policy(RoleName=f"rtdp-dev-{family}", PolicyName=f"rtdp-dev-{family}-access")["PolicyDocument"]
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def test_streaming_role_writes_bronze_but_cannot_read_gold_or_delete(dev):
+    policy = _stored_policy(dev, "streaming")
+    assert is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-bronze/bronze/transactions/part-0.parquet")
+    assert is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-bronze/bronze/transactions/_delta_log/0.json")
+    assert not is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/part-0.parquet")
+    for layer in LAYERS:
+        assert not is_allowed(policy, "s3:DeleteObject", f"arn:aws:s3:::rtdp-dev-{layer}/{layer}/any")
+    assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-silver/silver/any")
+
+
+def test_plan_role_reads_the_environment_and_may_only_take_the_state_lock(dev):
+    document = dev.iam.get_role_policy(RoleName="rtdp-dev-github-plan", PolicyName="rtdp-dev-github-plan-access")["PolicyDocument"]
+    policy = json.loads(document) if isinstance(document, str) else document
+    assert is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate")
+    assert is_allowed(policy, "s3:ListBucket", "arn:aws:s3:::rtdp-dev-gold")
+    assert is_allowed(policy, "s3:GetBucketVersioning", "arn:aws:s3:::rtdp-dev-gold")
+    assert is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-artifacts/releases/1.0.0/rtdp-1.0.0-py3-none-any.whl")
+    assert not is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_transaction/part-0.parquet")
+    assert is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate.tflock")
+    assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate")
+    assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-artifacts/releases/1.0.0/x.whl")
+    assert not is_allowed(policy, "s3:GetBucketVersioning", "arn:aws:s3:::rtdp-prod-gold")
+    assert not is_allowed(policy, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/rtdp-dev-batch")
+    trust = dev.iam.get_role(RoleName="rtdp-dev-github-plan")["Role"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    subjects = statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+    assert sorted(subjects) == sorted([f"repo:{GITHUB_REPOSITORY}:pull_request", f"repo:{GITHUB_REPOSITORY}:ref:refs/heads/main"])
+
+
+def test_other_job_families_stay_in_their_lane(dev):
+    reporting = _stored_policy(dev, "reporting")
+    assert is_allowed(reporting, "s3:GetObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/x")
+    assert not is_allowed(reporting, "s3:PutObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/x")
+    assert not is_allowed(reporting, "s3:GetObject", "arn:aws:s3:::rtdp-dev-raw/raw/x")
+    ingestion = _stored_policy(dev, "ingestion")
+    assert is_allowed(ingestion, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/raw/transactions.csv")
+    assert not is_allowed(ingestion, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/quarantine/x")
+    batch = _stored_policy(dev, "batch")
+    assert is_allowed(batch, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/quarantine/transactions/x")
+    assert is_allowed(batch, "s3:DeleteObject", "arn:aws:s3:::rtdp-dev-silver/silver/x")
+    assert not is_allowed(batch, "s3:DeleteObject", "arn:aws:s3:::rtdp-dev-raw/raw/x")
+    ml = _stored_policy(dev, "ml")
+    assert is_allowed(ml, "s3:PutObject", "arn:aws:s3:::rtdp-dev-gold/gold/ml/forecast/x")
+    assert not is_allowed(ml, "s3:PutObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/x")
+
+
+def test_rendered_policy_outputs_equal_what_iam_stores(dev):
+    for family in JOB_FAMILIES:
+        assert json.loads(dev.outputs["job_policy_documents"][family]) == _stored_policy(dev, family)
+
+
+def test_topics_exist_with_the_dev_partitions_and_configs(dev):
+    prefix = dev.topic_prefix
+    expected = {f"{prefix}{topic}" for topic in EVENT_TOPICS} | {f"{prefix}{topic}.dlq" for topic in EVENT_TOPICS}
+    assert dev.topics() == expected
+    metadata = dev.admin.list_topics(timeout=30).topics
+    resources = [ConfigResource(ResourceType.TOPIC, name) for name in sorted(expected)]
+    configs = {resource.name: future.result(timeout=30) for resource, future in dev.admin.describe_configs(resources).items()}
+    for name in expected:
+        dead_letter = name.endswith(".dlq")
+        partitions = metadata[name].partitions
+        assert len(partitions) == (1 if dead_letter else TFVARS["kafka_partitions"]), name
+        assert all(len(p.replicas) == TFVARS["kafka_replication_factor"] for p in partitions.values()), name
+        hours = TFVARS["kafka_dlq_retention_hours"] if dead_letter else TFVARS["kafka_retention_hours"]
+        assert configs[name]["retention.ms"].value == str(hours * HOUR_MS), name
+        assert configs[name]["cleanup.policy"].value == "delete", name
+        assert configs[name]["min.insync.replicas"].value == str(TFVARS["kafka_min_insync_replicas"]), name
+
+
+def test_non_loopback_endpoint_and_mwaa_on_the_emulator_are_refused(dev):
+    # The emulator stays the backend; only the provider endpoint variable points elsewhere.
+    outside = Tofu(workdir=dev.tofu.workdir, data_dir=dev.tofu.data_dir,
+                   variables={**dev.tofu.variables, "aws_endpoint_url": "http://10.20.30.40:4566"},
+                   endpoint_url=dev.endpoint)
+    result = outside.run("plan", "-no-color", "-lock=false", check=False)
+    assert result.returncode != 0
+    assert "must be a loopback address" in " ".join(result.stderr.split())
+    # -var, because terraform.tfvars outranks TF_VAR_ variables.
+    result = dev.tofu.run("plan", "-no-color", "-lock=false", "-var=enable_mwaa=true", check=False)
+    assert result.returncode != 0
+    assert "MWAA exists only on real AWS" in " ".join(result.stderr.split())
+    with pytest.raises(PlatformError, match="not a loopback address"):
+        Tofu(workdir=DEV, data_dir=dev.tofu.data_dir, endpoint_url="http://192.0.2.1:4566").apply()
+
+
+def test_a_held_state_lock_blocks_a_second_writer(dev):
+    backend = dict(re.findall(r'^(\w+)\s*=\s*"([^"]+)"', (DEV / "backend.hcl").read_text(), re.MULTILINE))
+    lock_key = backend["key"] + ".tflock"
+    # What another run's lock object looks like while it applies.
+    holder = {"ID": "held-by-test", "Operation": "OperationTypeApply", "Who": "someone@elsewhere", "Version": "1.10.10",
+              "Created": "2026-01-01T00:00:00Z", "Path": f"{backend['bucket']}/{backend['key']}"}
+    dev.s3.put_object(Bucket=backend["bucket"], Key=lock_key, Body=json.dumps(holder).encode())
+    try:
+        blocked = dev.tofu.run("plan", "-no-color", "-lock-timeout=1s", check=False)
+    finally:
+        dev.s3.delete_object(Bucket=backend["bucket"], Key=lock_key)
+    assert blocked.returncode != 0
+    assert "Error acquiring the state lock" in blocked.stderr and "held-by-test" in blocked.stderr
+    assert dev.tofu.run("plan", "-no-color", "-detailed-exitcode", check=False).returncode == 0
 
 
 def test_the_batch_pipeline_runs_in_dev_on_the_deployed_buckets(user, deployed):
@@ -132,7 +377,7 @@ def test_after_an_emulator_restart_deploy_rebuilds_dev_and_adopts_the_topics_kaf
     # The emulator keeps buckets (and so the Terraform state) in memory; Kafka keeps its topics.
     user.use_emulator(user.after_restart)
     output = " ".join(user.run("make", "deploy", "ENV=dev").stdout.split())
-    prefix = user.env["RTDP_KAFKA__TOPIC_PREFIX"]
+    prefix = DEV_PREFIX
     for topic in ("transactions", "inventory_movements", "transactions.dlq", "inventory_movements.dlq"):
         assert f"adopted topic {prefix}{topic}" in output
     buckets = {bucket["Name"] for bucket in user.s3.list_buckets()["Buckets"]}
@@ -140,7 +385,11 @@ def test_after_an_emulator_restart_deploy_rebuilds_dev_and_adopts_the_topics_kaf
     assert user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "infra", "deployed", "--env", "dev").stdout.strip() == VERSION
 
 
-def test_destroy_removes_the_environment_but_keeps_its_state_bucket(user, deployed):
+def test_destroy_removes_the_environment_but_keeps_its_state_bucket(user, dev):
     user.run("make", "destroy", "ENV=dev")
     left = {bucket["Name"] for bucket in user.s3.list_buckets()["Buckets"] if bucket["Name"].startswith("rtdp-dev-")}
     assert left == {"rtdp-dev-tfstate"}
+    for family in JOB_FAMILIES:
+        with pytest.raises(ClientError):
+            user.iam.get_role(RoleName=f"rtdp-dev-{family}")
+    assert dev.topics() == set()

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobs.deploy.tofu import emulator_backend_config, require_loopback, tools_dir  # noqa: F401 (used by the tests)
+from jobs.deploy.tofu import ATTEMPTS, READ_ONLY, is_kafka_open_race, require_loopback, tools_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where `make tools` put OpenTofu and the provider mirror (RTDP_TOOLS_DIR overrides, as in install.sh).
@@ -69,15 +69,19 @@ class Tofu:
     def run(self, *args: str, check: bool = True) -> Result:
         """Run `tofu <args>` in the folder; raise AssertionError with its output when check fails."""
         started = time.monotonic()
-        process = subprocess.run(
-            [str(TOFU_BINARY), *args],
-            check=False,
-            cwd=self.workdir,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
+        for attempt in range(1, ATTEMPTS + 1):
+            process = subprocess.run(
+                [str(TOFU_BINARY), *args],
+                check=False,
+                cwd=self.workdir,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
+            # The Kafka provider's connection race (see jobs.deploy.tofu): a read-only command runs again.
+            if not (args[0] in READ_ONLY and is_kafka_open_race(process.stderr) and attempt < ATTEMPTS):
+                break
         result = Result(process.returncode, process.stdout, process.stderr, time.monotonic() - started)
         if check and result.returncode != 0:
             raise AssertionError(f"tofu {' '.join(args)} failed ({result.returncode}):\n{result.stderr}\n{result.stdout[-4000:]}")
