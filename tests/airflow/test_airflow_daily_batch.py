@@ -4,7 +4,8 @@ Raw data is generated at a small scale into a temporary platform home; the DAG r
 bronze -> silver -> gold -> warehouse -> reports through Airflow; the expected figures are
 computed here from the raw CSV and the generator's truth file with plain pandas. Then the
 data-quality DAG runs (once failing on purpose, once passing), the daily DAG runs again for the
-same logical date, which must rewrite, not append, and finally the weekly ML DAG scores gold.
+same logical date, which must rewrite, not append, the weekly ML DAG scores gold, and last the
+data-quality DAG runs once more after a silver row has been broken by hand.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
+from jobs.quality.results import results_uri
 from jobs.raw_contract import RAW_COLUMNS
 from jobs.resources import sql_dir
 
@@ -70,6 +73,20 @@ def rerun(airflow, settings, quality_run):
 @pytest.fixture(scope="module")
 def weekly_ml_run(airflow, rerun):
     return airflow.test_dag("platform_weekly_ml", ML_LOGICAL_DATE)
+
+
+@pytest.fixture(scope="module")
+def broken_silver_quality_run(airflow, settings, weekly_ml_run):
+    """The data-quality DAG after one published silver transaction lost its account_id (last: it
+    leaves silver broken)."""
+    folder = Path(settings.layer_uri("silver")) / "transactions"
+    table = pq.read_table(folder)
+    rows = table.to_pylist()
+    rows[0]["account_id"] = None
+    for part in folder.glob("*.parquet"):
+        part.unlink()
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), folder / "part-00000.parquet")
+    return airflow.test_dag("platform_data_quality", None)
 
 
 def _warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -137,6 +154,11 @@ def _quality_results(settings: Settings, run_id: str) -> pd.DataFrame:
     return results[results["run_id"] == run_id]
 
 
+def _gate_results(settings: Settings, run_id: str) -> list[dict]:
+    """The rows both gates of one quality run wrote."""
+    return [row for suite in ("silver", "gold") for row in pq.read_table(results_uri(settings, run_id, suite)).to_pylist()]
+
+
 def test_a_failed_quality_check_fails_the_run_at_once_and_alerts(failing_quality_run, settings):
     run = failing_quality_run
     assert run.state == "failed"
@@ -155,10 +177,12 @@ def test_a_failed_quality_check_fails_the_run_at_once_and_alerts(failing_quality
 
 def test_the_quality_run_passes_and_writes_dq_results(quality_run, first_run, settings):
     assert quality_run.state == "success", quality_run.log[-3000:]
+    assert quality_run.tasks == {"check_published_data": "success"}
     _, snapshot = first_run
     assert pq.read_table(Path(settings.layer_uri("gold")) / "dq_results").column_names == _ddl_columns("dq_results")
     rows = _quality_results(settings, quality_run.run_id)
     assert set(rows["suite"]) == {"silver", "gold"}
+    assert {row["run_id"] for row in _gate_results(settings, quality_run.run_id)} == {quality_run.run_id}
     assert rows.loc[rows["severity"] == "critical", "success"].all()
     assert {f"silver.{dataset}" for dataset in RAW_COLUMNS} <= set(rows["dataset"])
     fact_rows = rows[(rows["dataset"] == "gold.fact_transaction") & (rows["expectation"] == "expect_table_row_count_to_equal")]
@@ -200,3 +224,16 @@ def test_weekly_ml_scores_the_warehouse_under_a_version_named_after_the_logical_
     assert transactions == rerun[1]["counts"]["fact_transaction"]
     models = Path(settings.layer_uri("gold")).parent / "models"
     assert {folder.name for folder in models.iterdir() if (folder / version).is_dir()} == ML_MODELS
+
+
+def test_a_broken_silver_row_fails_the_quality_run_at_once_naming_the_expectation(broken_silver_quality_run, settings):
+    run = broken_silver_quality_run
+    assert run.state == "failed"
+    assert run.tasks == {"check_published_data": "failed"}
+    assert "silver.transactions expect_column_values_to_not_be_null(account_id): 1 rows" in run.log
+    assert (f"ALERT: task check_published_data of DAG platform_data_quality failed in run {run.run_id} "
+            "after 1 tries") in run.log
+    failed = [row for row in _gate_results(settings, run.run_id) if not row["success"]]
+    assert ("silver.transactions", "account_id", 1) in {
+        (row["dataset"], row["column_name"], row["unexpected_count"]) for row in failed
+    }
