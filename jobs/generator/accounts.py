@@ -8,11 +8,12 @@ import numpy as np
 
 from jobs.generator.people import Customers
 from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS
+from jobs.model.values import ACCOUNT_TYPES
 
 ACCOUNTS_PER_CUSTOMER = 1.2
 JOINT_SHARE = 0.20
 THREE_HOLDER_SHARE = 0.25  # of the joint accounts
-ACCOUNT_TYPES = ("Checking", "Savings", "Credit", "Business")
+# Shares per account type, in the order of ACCOUNT_TYPES.
 _FIRST_ACCOUNT_TYPE = np.array([0.70, 0.20, 0.10, 0.0])
 _EXTRA_ACCOUNT_TYPE = np.array([0.10, 0.50, 0.40, 0.0])
 # Median balance in dollars per account type; credit accounts owe money.

@@ -16,7 +16,8 @@ import pandas as pd
 
 from jobs.generator.catalog import Catalog
 from jobs.generator.timeline import SECONDS_PER_DAY
-from jobs.generator.transactions import CHANNELS, TransactionRows
+from jobs.generator.transactions import TransactionRows
+from jobs.model.values import CHANNELS
 
 ANOMALY_TYPES = ("amount_spike", "odd_hour", "burst")
 _TYPE_SHARE = (0.4, 0.3, 0.3)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jobs.generator.pools import Pools
+from jobs.model.values import PRODUCT_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,8 @@ class Category:
     nouns: tuple[str, ...]
 
 
-CATEGORIES = (
+# The test-data profile of each category of the model.
+_PROFILES = (
     Category("Electronics", 180.0, 2.0, 0.85, ("Headphones", "Speaker", "Monitor", "Keyboard", "Charger", "Tablet",
                                                 "Camera", "Smartwatch", "Router", "Earbuds")),
     Category("Clothing", 45.0, 1.6, 0.90, ("Jacket", "T-Shirt", "Jeans", "Sweater", "Dress", "Scarf", "Sneakers",
@@ -42,6 +44,8 @@ CATEGORIES = (
     Category("Office", 22.0, 0.95, 0.60, ("Notebook", "Desk Organizer", "Pen Set", "Stapler", "Desk Lamp",
                                           "Office Chair", "Printer Paper", "Whiteboard", "Planner", "Label Maker")),
 )
+_BY_NAME = {category.name: category for category in _PROFILES}
+CATEGORIES = tuple(_BY_NAME[name] for name in PRODUCT_CATEGORIES)
 _CATEGORY_WEIGHTS = np.array([0.13, 0.14, 0.12, 0.14, 0.09, 0.08, 0.07, 0.09, 0.06, 0.08])
 _ADJECTIVES = ("Classic", "Pro", "Compact", "Deluxe", "Eco", "Essential", "Premium", "Smart", "Ultra", "Everyday",
                "Vintage", "Lite")

@@ -24,8 +24,9 @@ from jobs.generator.dirty import (
 from jobs.generator.inventory import build_inventory
 from jobs.generator.people import Customers, build_customers
 from jobs.generator.pools import build_pools
-from jobs.generator.sizes import WAREHOUSES, Sizes, sizes_for
+from jobs.generator.sizes import Sizes, sizes_for
 from jobs.generator.transactions import TransactionRows, build_transactions
+from jobs.model.values import WAREHOUSES
 from jobs.raw_contract import raw_file_name
 
 

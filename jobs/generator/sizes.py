@@ -10,7 +10,6 @@ from jobs.errors import PlatformError
 MIN_TRANSACTIONS = 1_000
 MAX_TRANSACTIONS = 10_000_000
 
-WAREHOUSES = ("North Hub", "South Hub", "East Depot", "West Depot")
 # Shares of the transaction rows that carry planted patterns.
 BASKET_SHARE = 0.04  # pairs of rows: a planted affinity pair bought together
 ANOMALY_SHARE = 0.005

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from jobs.generator import csv_text
-from jobs.generator.accounts import ACCOUNT_TYPES, Accounts, account_ids
+from jobs.generator.accounts import Accounts, account_ids
 from jobs.generator.anomalies import ANOMALY_TYPES, PlantedAnomalies
 from jobs.generator.catalog import CATEGORIES, Catalog, product_ids
 from jobs.generator.dirty import DirtyRows, transaction_id
@@ -17,7 +17,8 @@ from jobs.generator.inventory import Inventory
 from jobs.generator.people import Customers, customer_ids
 from jobs.generator.pools import Pools
 from jobs.generator.timeline import START_EPOCH_DAY
-from jobs.generator.transactions import CHANNELS, TransactionRows
+from jobs.generator.transactions import TransactionRows
+from jobs.model.values import ACCOUNT_TYPES, CHANNELS, PRIMARY, SECONDARY
 
 Columns = dict[str, pa.Array]
 
@@ -68,7 +69,7 @@ def customer_accounts_columns(accounts: Accounts, customers: int) -> Columns:
     return {
         "customer_id": csv_text.lookup(customer_ids(range(1, customers + 1)), accounts.holder_customer),
         "account_id": csv_text.lookup(account_ids(range(1, accounts.count + 1)), accounts.holder_account),
-        "relationship_type": csv_text.lookup(("Secondary", "Primary"), accounts.holder_is_primary.astype(np.int64)),
+        "relationship_type": csv_text.lookup((SECONDARY, PRIMARY), accounts.holder_is_primary.astype(np.int64)),
     }
 
 

@@ -13,9 +13,9 @@ from jobs.generator.accounts import Accounts
 from jobs.generator.catalog import CATEGORIES, Catalog
 from jobs.generator.people import Customers
 from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS, seasonal_intensity
+from jobs.model.values import CHANNELS
 
-CHANNELS = ("online", "mobile", "store", "phone")
-_CHANNEL_SHARE = np.array([0.35, 0.30, 0.28, 0.07])
+_CHANNEL_SHARE = np.array([0.35, 0.30, 0.28, 0.07])  # in the order of CHANNELS
 _PREFERRED_CHANNEL_SHARE = 0.5  # of an account's purchases go through its preferred channel
 DISCOUNT_PERCENT = np.array([0, 5, 10, 20])
 _DISCOUNT_SHARE = np.array([0.62, 0.20, 0.12, 0.06])

@@ -22,14 +22,12 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from jobs.model.values import CHANNELS, PRIMARY, RELATIONSHIP_TYPES
 from jobs.pipeline import ddl
 from jobs.pipeline import reasons as R
 from jobs.pipeline.bronze import CORRUPT_RECORD, SOURCE_ROW
 from jobs.raw_contract import RAW_COLUMNS
 
-CHANNELS = ("online", "mobile", "store", "phone")
-RELATIONSHIP_TYPES = ("Primary", "Secondary")
-PRIMARY = "Primary"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 QUARANTINE_TABLE = "quarantine"

@@ -21,11 +21,9 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.expectations import Expectation
 
-from jobs.generator.accounts import ACCOUNT_TYPES
-from jobs.generator.catalog import CATEGORIES
-from jobs.generator.sizes import WAREHOUSES
+from jobs.model.values import ACCOUNT_TYPES, CHANNELS, PRIMARY, PRODUCT_CATEGORIES, RELATIONSHIP_TYPES, WAREHOUSES
 from jobs.pipeline import ddl
-from jobs.pipeline.silver_rules import CHANNELS, EMAIL_PATTERN, PRIMARY, RELATIONSHIP_TYPES, TRACE_COLUMNS
+from jobs.pipeline.silver_rules import EMAIL_PATTERN, TRACE_COLUMNS
 from jobs.raw_contract import RAW_COLUMNS
 
 CRITICAL = "critical"
@@ -95,7 +93,7 @@ def _silver_specific(dataset: str, silver: dict[str, pd.DataFrame]) -> list[Expe
             _critical(E.ExpectColumnValuesToBeUnique, column="product_id"),
             _critical(E.ExpectColumnValuesToBeBetween, column="cost_price", min_value=0),
             _critical(E.ExpectColumnValuesToBeBetween, column="list_price", min_value=0),
-            _warning(E.ExpectColumnValuesToBeInSet, column="category", value_set=[c.name for c in CATEGORIES]),
+            _warning(E.ExpectColumnValuesToBeInSet, column="category", value_set=list(PRODUCT_CATEGORIES)),
         ]
     if dataset == "accounts":
         holders = silver["customer_accounts"]

@@ -25,8 +25,7 @@ from jobs import storage
 from jobs.config import Settings
 from jobs.contracts import INVENTORY_MOVEMENT, TRANSACTION
 from jobs.errors import PlatformError
-from jobs.generator.sizes import WAREHOUSES
-from jobs.generator.transactions import CHANNELS
+from jobs.model.values import CHANNELS, WAREHOUSES
 from jobs.raw_contract import RAW_COLUMNS, raw_file_name
 from jobs.streaming.events import (
     OutgoingEvent,

@@ -16,10 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jobs.config import Settings
-from jobs.generator.accounts import ACCOUNT_TYPES
-from jobs.generator.catalog import CATEGORIES
-from jobs.generator.sizes import WAREHOUSES
-from jobs.pipeline.silver_rules import CHANNELS
+from jobs.model.values import ACCOUNT_TYPES, CHANNELS, PRODUCT_CATEGORIES, WAREHOUSES
 
 CUSTOMERS = 40
 PRODUCTS = 20
@@ -59,7 +56,7 @@ def clean_silver_rows() -> dict[str, list[dict]]:
                 "updated_at": datetime(2024, 1, 1) + timedelta(days=i + 100 * version),
             })
     products = [{
-        "product_id": f"P{i:02d}", "product_name": f"Product {i}", "category": CATEGORIES[i % len(CATEGORIES)].name,
+        "product_id": f"P{i:02d}", "product_name": f"Product {i}", "category": PRODUCT_CATEGORIES[i % len(PRODUCT_CATEGORIES)],
         "supplier": f"Supplier {i % 4}", "cost_price": Decimal(f"{i * 3}.25"), "list_price": Decimal(f"{i * 5}.99"),
     } for i in range(1, PRODUCTS + 1)]
     accounts = [{

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +77,19 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(generated, tmp
     first = _all_files(generated)
     assert first == again
     assert [name for name in first if first[name] == other[name]] == []
+
+
+def test_same_seed_gives_identical_bytes_in_another_python_process(generated, tmp_path):
+    # Another hash seed reorders every set: a draw that depends on a set's order shows here.
+    home = tmp_path / "other-process"
+    environment = {**os.environ, "PYTHONHASHSEED": "12345", "RTDP_HOME": str(home)}
+    subprocess.run([sys.executable, "-m", "jobs.cli", "generate", "--env", "local", "--scale", str(SCALE), "--seed", str(SEED)],
+                   check=True, env=environment, capture_output=True, cwd=tmp_path)
+    settings = _settings(home)
+    raw, truth = Path(settings.layer_uri("raw")), Path(settings.layer_uri("truth"))
+    files = {f"raw/{name}": (raw / f"{name}.csv").read_bytes() for name in RAW_COLUMNS}
+    files |= {f"truth/{name}": (truth / f"{name}.csv").read_bytes() for name in TRUTH_FILES}
+    assert files == _all_files(generated)
 
 
 def test_every_file_has_exactly_the_contract_columns_and_counted_rows(generated):

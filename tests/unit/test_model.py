@@ -1,0 +1,67 @@
+"""The domain's coded values live in jobs.model.values only: no production module keeps its own
+copy, nothing takes domain facts from the test-data generator, and the generator and the newest
+event contract agree with the model."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from jobs.contracts import TRANSACTION
+from jobs.generator.catalog import CATEGORIES
+from jobs.model import values
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = [path for folder in ("jobs", "ml", "dags") for path in (ROOT / folder).rglob("*.py")]
+MODEL = ROOT / "jobs" / "model"
+# The generator's entry points; everything else in it is test-data detail.
+GENERATOR_API = {"generate_raw", "GenerationSummary"}
+VALUE_LISTS = {name: frozenset(value) for name, value in vars(values).items()
+               if name.isupper() and isinstance(value, tuple)}
+
+
+def _string_collections(tree: ast.Module):
+    """(line, set of strings) of every tuple, list or set literal made only of strings."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Tuple | ast.List | ast.Set) and len(node.elts) > 1 and all(
+                isinstance(item, ast.Constant) and isinstance(item.value, str) for item in node.elts):
+            yield node.lineno, frozenset(item.value for item in node.elts)
+
+
+def test_the_model_has_every_coded_value_list():
+    assert {"CHANNELS", "ACCOUNT_TYPES", "RELATIONSHIP_TYPES", "PRODUCT_CATEGORIES", "WAREHOUSES"} <= set(VALUE_LISTS)
+
+
+def test_no_production_module_spells_out_a_value_list_of_the_model_again():
+    copies = [f"{path.relative_to(ROOT)}:{line} repeats {name}"
+              for path in PRODUCTION if MODEL not in path.parents
+              for line, strings in _string_collections(ast.parse(path.read_text()))
+              for name, listed in VALUE_LISTS.items() if strings == listed]
+    assert copies == [], "import these from jobs.model.values instead:\n" + "\n".join(copies)
+
+
+def test_nothing_outside_the_generator_takes_domain_facts_from_it():
+    offenders = []
+    for path in PRODUCTION:
+        if ROOT / "jobs" / "generator" in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("jobs.generator"):
+                names = {alias.name for alias in node.names}
+                if node.module != "jobs.generator" or not names <= GENERATOR_API:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {sorted(names)} from {node.module}")
+    assert offenders == []
+
+
+def test_the_generator_profiles_exactly_the_models_categories_in_its_order():
+    assert tuple(category.name for category in CATEGORIES) == values.PRODUCT_CATEGORIES
+
+
+def test_the_newest_transaction_contract_accepts_exactly_the_models_channels():
+    # A published contract version is frozen; a new channel means a new version (see jobs/contracts/README.md).
+    schema = TRANSACTION.schema(TRANSACTION.latest_version)
+    assert tuple(schema["properties"]["channel"]["enum"]) == values.CHANNELS
