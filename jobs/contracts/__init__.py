@@ -6,23 +6,13 @@ payload one verdict with a reason. The compatibility rule for changing a contrac
 README.md next to this file.
 """
 
-from jobs.contracts.check import (
-    MALFORMED_JSON,
-    SCHEMA_VIOLATION,
-    UNKNOWN_EVENT_VERSION,
-    Verdict,
-    check_document,
-    check_event,
-)
+from jobs.contracts.check import Verdict, check_document, check_event
 from jobs.contracts.registry import CONTRACTS, INVENTORY_MOVEMENT, TRANSACTION, EventContract
 
 __all__ = [
     "CONTRACTS",
     "INVENTORY_MOVEMENT",
-    "MALFORMED_JSON",
-    "SCHEMA_VIOLATION",
     "TRANSACTION",
-    "UNKNOWN_EVENT_VERSION",
     "EventContract",
     "Verdict",
     "check_document",

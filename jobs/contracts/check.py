@@ -23,10 +23,7 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import extend
 
 from jobs.contracts.registry import CONTRACTS, EventContract
-
-MALFORMED_JSON = "malformed_json"
-SCHEMA_VIOLATION = "schema_violation"
-UNKNOWN_EVENT_VERSION = "unknown_event_version"
+from jobs.model.reasons import MALFORMED_JSON, SCHEMA_VIOLATION, UNKNOWN_EVENT_VERSION
 
 # Details end up in Kafka headers and quarantine rows: keep them short.
 _MAX_DETAIL = 300

@@ -3,7 +3,7 @@
 No I/O here, so every rule can be tried on a tiny in-memory frame. Each `validate_*` function
 takes bronze rows (all strings, see jobs.pipeline.bronze) and returns the silver rows and the
 quarantine rows; every input row ends up in exactly one of the two. A rejected row carries one
-reason, the first rule it fails, in the order documented in jobs.pipeline.reasons.
+reason, the first rule it fails, in the order documented in jobs.model.reasons.
 
 Cleaning: every field is trimmed and an empty field counts as missing; emails are lower-cased,
 channels lower-cased and relationship types capitalised (`primary` -> `Primary`) before the
@@ -22,9 +22,9 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from jobs.model import reasons as R
 from jobs.model.values import CHANNELS, PRIMARY, RELATIONSHIP_TYPES
 from jobs.pipeline import ddl
-from jobs.pipeline import reasons as R
 from jobs.pipeline.bronze import CORRUPT_RECORD, SOURCE_ROW
 from jobs.raw_contract import RAW_COLUMNS
 

@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 from jobs import storage
 from jobs.config import Settings
 from jobs.contracts import EventContract
+from jobs.model.reasons import DEAD_LETTER_REASONS
 from jobs.pipeline import ddl
 from jobs.pipeline.gold_model import build_fact_transaction
 from jobs.streaming.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
@@ -30,7 +31,6 @@ from jobs.streaming.dead_letters import DeadLetter, DeadLetterSink
 from jobs.streaming.lag import KafkaLag
 from jobs.streaming.layout import StreamLayout
 from jobs.streaming.progress import BatchProgress, progress_before, write_progress
-from jobs.streaming.reasons import DEAD_LETTER_REASONS
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """One micro-batch of Kafka records as DataFrames: bronze rows, and every record classified as
-accepted (for silver) or rejected with one reason (see jobs.streaming.reasons).
+accepted (for silver) or rejected with one reason (see jobs.model.reasons).
 
 Pure DataFrame functions, no I/O, so each rule can be tried on a handful of rows.
 """
@@ -14,8 +14,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.functions import pandas_udf
 
-from jobs.contracts import CONTRACTS, SCHEMA_VIOLATION, EventContract, check_event
-from jobs.streaming.reasons import DUPLICATE_EVENT, EVENT_TIME_IN_FUTURE, LATE_EVENT
+from jobs.contracts import CONTRACTS, EventContract, check_event
+from jobs.model.reasons import DUPLICATE_EVENT, EVENT_TIME_IN_FUTURE, LATE_EVENT, SCHEMA_VIOLATION
 
 KAFKA_COLUMNS = ("kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp")
 REASON = "_reason"

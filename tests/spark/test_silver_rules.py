@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from jobs.pipeline import reasons as R
+from jobs.model import reasons as R
 from jobs.pipeline.silver_rules import (
     validate_accounts,
     validate_customers,

@@ -10,13 +10,11 @@ import pytest
 from jobs.contracts import (
     CONTRACTS,
     INVENTORY_MOVEMENT,
-    MALFORMED_JSON,
-    SCHEMA_VIOLATION,
     TRANSACTION,
-    UNKNOWN_EVENT_VERSION,
     check_event,
 )
 from jobs.contracts.registry import schema_files
+from jobs.model.reasons import MALFORMED_JSON, SCHEMA_VIOLATION, UNKNOWN_EVENT_VERSION
 from stream_io import PROJECT_DOCS, movement_document, transaction_document
 
 pytestmark = pytest.mark.unit

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from jobs.contracts import INVENTORY_MOVEMENT, SCHEMA_VIOLATION, TRANSACTION, check_event
+from jobs.contracts import INVENTORY_MOVEMENT, TRANSACTION, check_event
 from jobs.generator import generate_raw
+from jobs.model.reasons import SCHEMA_VIOLATION
 from jobs.streaming.sources import (
     catalogue_from_raw,
     replay_transactions,

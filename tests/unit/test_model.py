@@ -11,7 +11,7 @@ import pytest
 
 from jobs.contracts import TRANSACTION
 from jobs.generator.catalog import CATEGORIES
-from jobs.model import values
+from jobs.model import reasons, values
 
 pytestmark = pytest.mark.unit
 
@@ -65,3 +65,23 @@ def test_the_newest_transaction_contract_accepts_exactly_the_models_channels():
     # A published contract version is frozen; a new channel means a new version (see jobs/contracts/README.md).
     schema = TRANSACTION.schema(TRANSACTION.latest_version)
     assert tuple(schema["properties"]["channel"]["enum"]) == values.CHANNELS
+
+
+def test_every_reason_constant_is_in_the_catalogue_with_a_meaning():
+    constants = {value for name, value in vars(reasons).items() if name.isupper() and isinstance(value, str)}
+    assert constants == set(reasons.CATALOGUE)
+    assert all(reason.meaning and reason.path in ("batch", "stream") for reason in reasons.CATALOGUE.values())
+    # The stream's rejects go to the dead-letter topic, except a duplicate: nothing of it is missing.
+    stream = {code for code, reason in reasons.CATALOGUE.items() if reason.path == "stream"}
+    assert reasons.DEAD_LETTER_REASONS == stream - {reasons.DUPLICATE_EVENT}
+
+
+def test_no_production_module_spells_a_reason_code_outside_the_catalogue():
+    # The generator names the defects it plants in its own words, on purpose: its truth file
+    # must not be written by the code it checks.
+    generator = ROOT / "jobs" / "generator"
+    spelled = [f"{path.relative_to(ROOT)}:{node.lineno} {node.value}"
+               for path in PRODUCTION if MODEL not in path.parents and generator not in path.parents
+               for node in ast.walk(ast.parse(path.read_text()))
+               if isinstance(node, ast.Constant) and node.value in reasons.CATALOGUE]
+    assert spelled == [], "use the constants of jobs.model.reasons:\n" + "\n".join(spelled)
