@@ -16,7 +16,7 @@ from pyarrow import fs
 from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from jobs.pipeline.ddl import OPERATIONS, STAR_SCHEMA, tables
+from jobs.model.tables import OPERATIONS, STAR_SCHEMA, tables
 
 _DECIMAL = "DECIMAL"
 _ARROW_TYPES = {
@@ -44,7 +44,7 @@ def arrow_schema(table: str) -> pa.Schema:
     for ddl_file in (STAR_SCHEMA, OPERATIONS):
         definition = tables(ddl_file).get(table)
         if definition:
-            return pa.schema([(name, _arrow_type(sql_type)) for name, sql_type in definition.columns])
+            return pa.schema([(column.name, _arrow_type(column.sql_type)) for column in definition.columns])
     raise KeyError(f"table {table} is in no file of sql/ddl")
 
 

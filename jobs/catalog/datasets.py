@@ -12,10 +12,11 @@ from typing import Any
 
 from jobs.catalog.owners import owner_of
 from jobs.catalog.pii import strongest
-from jobs.catalog.schema import LAKE, OPERATIONS, STAR_SCHEMA, ColumnDoc, TableDoc, documented_tables
+from jobs.catalog.schema import ColumnDoc, TableDoc, documented_tables
 from jobs.contracts import EventContract
 from jobs.lineage.naming import LAYERS
 from jobs.lineage.table import LINEAGE_EVENTS_TABLE
+from jobs.model.tables import LAKE, OPERATIONS, STAR_SCHEMA
 from jobs.raw_contract import RAW_COLUMNS
 from jobs.reports.definitions import load_reports
 from jobs.streaming import dead_letters

@@ -1,5 +1,9 @@
 """The domain model: what the platform's data means, in one place.
 
-The generator, the silver rules, the quality gates and the streaming path import these facts;
-none of them defines its own copy.
+- `tables`: the tables of sql/ddl (columns, types, keys, comments), read once.
+- `values`: the accepted values of every coded column.
+- `reasons`: why a row or an event is rejected, for batch and stream.
+
+The generator, the silver rules, the quality gates, the streaming path and the catalog import
+these facts; none of them keeps its own copy.
 """

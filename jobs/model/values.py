@@ -16,6 +16,9 @@ PRIMARY = "Primary"
 SECONDARY = "Secondary"
 RELATIONSHIP_TYPES = (PRIMARY, SECONDARY)
 
+# customers.email: name@domain.tld, nothing more is promised
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
 # products.category
 PRODUCT_CATEGORIES = (
     "Electronics", "Clothing", "Home & Kitchen", "Groceries", "Books",

@@ -18,7 +18,9 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs import storage
 from jobs.config import Settings
-from jobs.pipeline import ddl, lake
+from jobs.model.tables import table as model_table
+from jobs.pipeline import lake
+from jobs.pipeline.conform import conform
 from jobs.pipeline.gold_model import (
     build_customer_behavior,
     build_dim_customer,
@@ -27,10 +29,7 @@ from jobs.pipeline.gold_model import (
     build_fact_transaction,
 )
 from jobs.pipeline.lineage import LineageRecord
-
-# The module, not its names: jobs.quality.gate imports jobs.pipeline (the DDL), which imports
-# this module, so whichever side is imported first the other is still initialising.
-from jobs.quality import gate as quality_gate
+from jobs.quality.gate import validate_gold, validate_silver
 from jobs.quality.results import file_safe
 from jobs.raw_contract import RAW_COLUMNS
 
@@ -42,10 +41,10 @@ def gold_tables(silver: dict[str, DataFrame]) -> dict[str, tuple[DataFrame, tupl
     return {
         "dim_date": (build_dim_date(silver["transactions"], silver["inventory"]), ("transactions", "inventory")),
         "dim_customer": (build_dim_customer(silver["customers"]), ("customers",)),
-        "dim_product": (ddl.conform(silver["products"], "dim_product"), ("products",)),
-        "dim_account": (ddl.conform(silver["accounts"], "dim_account"), ("accounts",)),
+        "dim_product": (conform(silver["products"], "dim_product"), ("products",)),
+        "dim_account": (conform(silver["accounts"], "dim_account"), ("accounts",)),
         "bridge_customer_account": (
-            ddl.conform(silver["customer_accounts"], "bridge_customer_account"), ("customer_accounts",)
+            conform(silver["customer_accounts"], "bridge_customer_account"), ("customer_accounts",)
         ),
         "fact_transaction": (build_fact_transaction(silver["transactions"]), ("transactions",)),
         "fact_inventory": (build_fact_inventory(silver["inventory"]), ("inventory",)),
@@ -87,14 +86,14 @@ def run_gold(settings: Settings, spark: SparkSession, run_id: str) -> list[Linea
     QualityGateFailed (naming each failed critical expectation) if silver or the staged gold
     fails a critical expectation; the published gold is then left untouched.
     """
-    quality_gate.validate_silver(settings, run_id).raise_if_failed("nothing built, gold not published")
+    validate_silver(settings, run_id).raise_if_failed("nothing built, gold not published")
     silver = {dataset: lake.read_dataset(settings, spark, "silver", dataset) for dataset in RAW_COLUMNS}
     silver_rows = {dataset: lake.count(settings, lake.dataset_uri(settings, "silver", dataset)) for dataset in silver}
     staging = staging_uri(settings, run_id)
     tables = gold_tables(silver)
     for table, (frame, _) in tables.items():
-        lake.write_sorted(frame, storage.join(staging, table), ddl.table(table).primary_key)
-    outcome = quality_gate.validate_gold(settings, run_id, lambda table: storage.join(staging, table))
+        lake.write_sorted(frame, storage.join(staging, table), model_table(table).primary_key)
+    outcome = validate_gold(settings, run_id, lambda table: storage.join(staging, table))
     if not outcome.passed:
         _remove_staging(settings, run_id)
         outcome.raise_if_failed("gold not published, staged tables removed")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from jobs.pipeline import ddl
+from jobs.pipeline.conform import conform
 
 # valid_to of the current version of a customer.
 OPEN_END = "9999-12-31 00:00:00"
@@ -32,7 +32,7 @@ def build_dim_date(transactions: DataFrame, inventory: DataFrame) -> DataFrame:
         F.explode("days").alias("full_date")
     )
     weekday = F.weekday("full_date")  # 0 = Monday
-    return ddl.conform(
+    return conform(
         calendar.select(
             date_key(F.col("full_date")).alias("date_key"),
             "full_date",
@@ -64,7 +64,7 @@ def build_dim_customer(customers: DataFrame) -> DataFrame:
         F.col("_previous").isNull() | (F.col("_previous") != attributes)
     )
     versions = changes.withColumn("_next", F.lead("updated_at").over(history))
-    return ddl.conform(
+    return conform(
         versions.select(
             F.dense_rank().over(Window.orderBy("customer_id", "updated_at")).alias("customer_key"),
             "customer_id",
@@ -79,12 +79,12 @@ def build_dim_customer(customers: DataFrame) -> DataFrame:
 
 def build_fact_transaction(transactions: DataFrame) -> DataFrame:
     """One row per silver transaction, keyed to dim_date by the day of transaction_ts."""
-    return ddl.conform(transactions.withColumn("date_key", date_key(F.col("transaction_ts"))), "fact_transaction")
+    return conform(transactions.withColumn("date_key", date_key(F.col("transaction_ts"))), "fact_transaction")
 
 
 def build_fact_inventory(inventory: DataFrame) -> DataFrame:
     """One row per silver stock snapshot, keyed to dim_date by snapshot_date."""
-    return ddl.conform(inventory.withColumn("date_key", date_key(F.col("snapshot_date"))), "fact_inventory")
+    return conform(inventory.withColumn("date_key", date_key(F.col("snapshot_date"))), "fact_inventory")
 
 
 def build_customer_behavior(
@@ -118,7 +118,7 @@ def build_customer_behavior(
         .join(metrics, "customer_id", "left")
     )
     no_model_yet = F.lit(None)
-    return ddl.conform(
+    return conform(
         behavior.select(
             "customer_id",
             "as_of_date",

@@ -23,16 +23,13 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.model import reasons as R
-from jobs.model.values import CHANNELS, PRIMARY, RELATIONSHIP_TYPES
-from jobs.pipeline import ddl
+from jobs.model.tables import OPERATIONS, TRACE_COLUMNS
+from jobs.model.values import CHANNELS, EMAIL_PATTERN, PRIMARY, RELATIONSHIP_TYPES
 from jobs.pipeline.bronze import CORRUPT_RECORD, SOURCE_ROW
+from jobs.pipeline.conform import conform
 from jobs.raw_contract import RAW_COLUMNS
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
 QUARANTINE_TABLE = "quarantine"
-# Kept from bronze on every silver row, so a row can be traced back to its raw file and batch.
-TRACE_COLUMNS = ("source_file", "batch_id")
 
 # Working columns of a checked frame: the first reason found (NULL while the row passes) and
 # the raw fields as JSON, which is what quarantine stores.
@@ -166,7 +163,7 @@ def _split(checked: DataFrame, dataset: str) -> Validated:
     rejects = checked.filter(~passing).select(
         F.lit(dataset).alias("dataset"), F.col(_REASON).alias("reason"), F.col(_RECORD).alias("record"), *TRACE_COLUMNS
     )
-    return Validated(silver, ddl.conform(rejects, QUARANTINE_TABLE, ddl.OPERATIONS))
+    return Validated(silver, conform(rejects, QUARANTINE_TABLE, OPERATIONS))
 
 
 def validate_customers(bronze: DataFrame) -> Validated:

@@ -17,7 +17,7 @@ import pandas as pd
 from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from jobs.pipeline import ddl
+from jobs.model.tables import STAR_SCHEMA, tables
 from jobs.quality import context as gx_project
 from jobs.quality.frames import read_frame, row_count
 from jobs.quality.location import data_docs_index
@@ -134,6 +134,6 @@ def validate_gold(
     silver = _silver_frames(settings)
     suites = gold_suites(silver, now or checked_at, max_event_age)
     frames = {
-        f"gold.{table}": read_frame(settings, locate(table), f"gold table {table}") for table in ddl.tables(ddl.STAR_SCHEMA)
+        f"gold.{table}": read_frame(settings, locate(table), f"gold table {table}") for table in tables(STAR_SCHEMA)
     }
     return _run_gate(settings, context, run_id, "gold", suites, frames, checked_at)

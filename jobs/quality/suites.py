@@ -21,9 +21,17 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.expectations import Expectation
 
-from jobs.model.values import ACCOUNT_TYPES, CHANNELS, PRIMARY, PRODUCT_CATEGORIES, RELATIONSHIP_TYPES, WAREHOUSES
-from jobs.pipeline import ddl
-from jobs.pipeline.silver_rules import EMAIL_PATTERN, TRACE_COLUMNS
+from jobs.model.tables import STAR_SCHEMA, TRACE_COLUMNS, tables
+from jobs.model.tables import table as model_table
+from jobs.model.values import (
+    ACCOUNT_TYPES,
+    CHANNELS,
+    EMAIL_PATTERN,
+    PRIMARY,
+    PRODUCT_CATEGORIES,
+    RELATIONSHIP_TYPES,
+    WAREHOUSES,
+)
 from jobs.raw_contract import RAW_COLUMNS
 
 CRITICAL = "critical"
@@ -160,11 +168,11 @@ def silver_suites(
 
 def _primary_key(table: str) -> list[Expectation]:
     """Columns of the DDL in DDL order; primary key never NULL and unique."""
-    definition = ddl.table(table)
+    definition = model_table(table)
     key = list(definition.primary_key)
     expectations = [
         _critical(gx.expectations.ExpectTableColumnsToMatchOrderedList,
-                  column_list=[column for column, _ in definition.columns]),
+                  column_list=list(definition.column_names)),
         *[_critical(gx.expectations.ExpectColumnValuesToNotBeNull, column=column) for column in key],
     ]
     if len(key) == 1:
@@ -249,5 +257,5 @@ def gold_suites(
     """
     return {
         f"gold.{table}": _suite(f"gold.{table}", _primary_key(table) + _reconciliation(table, silver, now, max_event_age))
-        for table in ddl.tables(ddl.STAR_SCHEMA)
+        for table in tables(STAR_SCHEMA)
     }

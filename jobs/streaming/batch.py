@@ -23,8 +23,8 @@ from pyspark.sql import functions as F
 from jobs import storage
 from jobs.config import Settings
 from jobs.contracts import EventContract
+from jobs.model import tables
 from jobs.model.reasons import DEAD_LETTER_REASONS
-from jobs.pipeline import ddl
 from jobs.pipeline.gold_model import build_fact_transaction
 from jobs.streaming.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
 from jobs.streaming.dead_letters import DeadLetter, DeadLetterSink
@@ -127,7 +127,7 @@ def _write_quarantine(target: StreamTarget, rejects: list, batch_id: int) -> Non
         "source_file": [f"kafka:{row['kafka_topic']}/{row['kafka_partition']}/{row['kafka_offset']}" for row in rejects],
         "batch_id": [str(batch_id)] * len(rejects),
     }
-    columns = {name: values[name] for name, _ in ddl.table("quarantine", ddl.OPERATIONS).columns}
+    columns = {name: values[name] for name in tables.table("quarantine", tables.OPERATIONS).column_names}
     table = pa.table({**columns, "detail": [row[DETAIL] for row in rejects]})
     filesystem, folder = storage.filesystem(target.settings, target.layout.quarantine)
     filesystem.create_dir(folder, recursive=True)

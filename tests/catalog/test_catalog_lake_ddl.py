@@ -13,15 +13,14 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.generator import generate_raw
-from jobs.pipeline import ddl, lake
+from jobs.model.tables import LAKE, table
+from jobs.pipeline import lake
 from jobs.pipeline.bronze import run_bronze
+from jobs.pipeline.conform import spark_schema
 from jobs.pipeline.silver import run_silver
 from jobs.raw_contract import RAW_COLUMNS, raw_file_name
 
 pytestmark = pytest.mark.spark
-
-LAKE_DDL = "lake.sql"
-
 
 @pytest.fixture(scope="module")
 def pipeline_settings(spark, tmp_path_factory):
@@ -41,7 +40,7 @@ def written_schema(spark, settings, layer, dataset):
 
 
 def declared_schema(layer, dataset):
-    return [(field.name, field.dataType) for field in ddl.table(f"{layer}_{dataset}", LAKE_DDL).schema.fields]
+    return [(field.name, field.dataType) for field in spark_schema(table(f"{layer}_{dataset}", LAKE)).fields]
 
 
 @pytest.mark.parametrize("layer", ["bronze", "silver", "quarantine"])
@@ -54,6 +53,6 @@ def test_raw_files_have_exactly_the_declared_columns(pipeline_settings):
     for dataset, columns in RAW_COLUMNS.items():
         with open(f"{pipeline_settings.layer_uri('raw')}/{raw_file_name(dataset)}", newline="", encoding="utf-8") as raw:
             header = tuple(next(csv.reader(raw)))
-        declared = ddl.table(f"raw_{dataset}", LAKE_DDL).columns
-        assert header == columns == tuple(name for name, _ in declared)
-        assert {sql_type for _, sql_type in declared} == {"VARCHAR"}
+        declared = table(f"raw_{dataset}", LAKE).columns
+        assert header == columns == tuple(column.name for column in declared)
+        assert {column.sql_type for column in declared} == {"VARCHAR"}

@@ -13,8 +13,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from jobs.config import Settings, load_settings
+from jobs.model.tables import STAR_SCHEMA, tables
 from jobs.pipeline import gold
-from jobs.pipeline.ddl import STAR_SCHEMA, tables
 from jobs.pipeline.gold import run_gold
 from jobs.quality.gate import QualityGateFailed, validate_gold
 from jobs.quality.location import data_docs_index

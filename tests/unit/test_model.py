@@ -5,13 +5,14 @@ event contract agree with the model."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 from jobs.contracts import TRANSACTION
 from jobs.generator.catalog import CATEGORIES
-from jobs.model import reasons, values
+from jobs.model import reasons, tables, values
 
 pytestmark = pytest.mark.unit
 
@@ -85,3 +86,24 @@ def test_no_production_module_spells_a_reason_code_outside_the_catalogue():
                for node in ast.walk(ast.parse(path.read_text()))
                if isinstance(node, ast.Constant) and node.value in reasons.CATALOGUE]
     assert spelled == [], "use the constants of jobs.model.reasons:\n" + "\n".join(spelled)
+
+
+def _declared(ddl_file: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Column names and primary key of each CREATE TABLE, read with regular expressions."""
+    text = (ROOT / "sql" / "ddl" / ddl_file).read_text()
+    declared = {}
+    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", text, re.DOTALL):
+        lines = [line.strip() for line in body.strip().splitlines()]
+        columns = [line.split()[0] for line in lines if not line.startswith("PRIMARY KEY")]
+        key = [line.split()[0] for line in lines if "PRIMARY KEY" in line and not line.startswith("PRIMARY KEY")]
+        key += [part.strip() for line in lines if line.startswith("PRIMARY KEY")
+                for part in line[line.index("(") + 1:line.index(")")].split(",")]
+        declared[name] = (columns, key)
+    return declared
+
+
+@pytest.mark.parametrize("ddl_file", [tables.STAR_SCHEMA, tables.OPERATIONS, tables.LAKE])
+def test_the_tables_are_what_the_ddl_declares(ddl_file):
+    read = {name: (list(table.column_names), list(table.primary_key)) for name, table in tables.tables(ddl_file).items()}
+    assert read == _declared(ddl_file)
+    assert list(read) == list(_declared(ddl_file))  # file order
