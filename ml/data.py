@@ -8,7 +8,7 @@ import pandas as pd
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from ml.lake import read_gold
+from ml.gold_tables import read_gold
 
 
 @dataclass(frozen=True)

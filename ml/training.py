@@ -20,8 +20,8 @@ from jobs.config import Settings
 from jobs.lineage.emit import job_run
 from ml import anomalies, churn, cross_sell, forecasting, segmentation
 from ml.data import GoldData, load_gold
-from ml.lake import read_truth, write_gold
-from ml.registry import ModelRecord, Stopwatch, new_version, save_model
+from ml.gold_tables import read_truth, write_gold
+from ml.model_registry import ModelRecord, Stopwatch, new_version, save_model
 
 # The gold tables ml.data.load_gold reads: the inputs of the training run's lineage.
 GOLD_INPUTS = ("gold.fact_transaction", "gold.dim_product", "gold.bridge_customer_account", "gold.fact_customer_behavior")

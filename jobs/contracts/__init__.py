@@ -1,13 +1,13 @@
 """Versioned contracts of the platform's events, as JSON Schema files in `schemas/`.
 
 One place for the producer, the stream job, the tests and the docs: `TRANSACTION` and
-`INVENTORY_MOVEMENT` (see registry.py), and `check_event` (see check.py), which gives every
+`INVENTORY_MOVEMENT` (see versions.py), and `check_event` (see check.py), which gives every
 payload one verdict with a reason. The compatibility rule for changing a contract is in
 README.md next to this file.
 """
 
 from jobs.contracts.check import Verdict, check_document, check_event
-from jobs.contracts.registry import CONTRACTS, INVENTORY_MOVEMENT, TRANSACTION, EventContract
+from jobs.contracts.versions import CONTRACTS, INVENTORY_MOVEMENT, TRANSACTION, EventContract
 
 __all__ = [
     "CONTRACTS",

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from jsonschema.validators import extend
 
-from jobs.contracts.registry import CONTRACTS, EventContract
+from jobs.contracts.versions import CONTRACTS, EventContract
 from jobs.model.reasons import MALFORMED_JSON, SCHEMA_VIOLATION, UNKNOWN_EVENT_VERSION
 
 # Details end up in Kafka headers and quarantine rows: keep them short.

@@ -9,9 +9,8 @@ import numpy as np
 from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from jobs.generator import tables
+from jobs.generator import csv_columns
 from jobs.generator.accounts import Accounts, build_accounts
-from jobs.generator.anomalies import plant_anomalies
 from jobs.generator.catalog import Catalog, build_catalog
 from jobs.generator.csv_text import csv_bytes
 from jobs.generator.dirty import (
@@ -23,6 +22,7 @@ from jobs.generator.dirty import (
 )
 from jobs.generator.inventory import build_inventory
 from jobs.generator.people import Customers, build_customers
+from jobs.generator.planted_anomalies import plant_anomalies
 from jobs.generator.pools import build_pools
 from jobs.generator.sizes import Sizes, sizes_for
 from jobs.generator.transactions import TransactionRows, build_transactions
@@ -47,7 +47,7 @@ class _Writer:
         self.uri = settings.layer_uri(layer)
         self.row_counts: dict[str, int] = {}
 
-    def write(self, name: str, columns: tables.Columns) -> None:
+    def write(self, name: str, columns: csv_columns.Columns) -> None:
         storage.write_bytes(self.settings, storage.join(self.uri, raw_file_name(name)), csv_bytes(columns))
         self.row_counts[name] = len(next(iter(columns.values())))
 
@@ -63,8 +63,8 @@ def _in_time_order(rows: TransactionRows) -> tuple[TransactionRows, np.ndarray]:
 
 @dataclass(frozen=True)
 class _TransactionFile:
-    columns: tables.Columns
-    anomalies: tables.Columns
+    columns: csv_columns.Columns
+    anomalies: csv_columns.Columns
     dirty_truth: list[tuple[str, str, str]]
 
 
@@ -83,8 +83,8 @@ def _transaction_file(rng: np.random.Generator, sizes: Sizes, customers: Custome
     protected[anomaly_at] = True
     written, numbers, dirty = plant_transaction_defects(rng, rows, protected, sizes.dirty_transactions)
     return _TransactionFile(
-        columns=tables.transactions_columns(written, numbers, accounts.count, sizes.products, dirty),
-        anomalies=tables.anomalies_columns(anomalies, anomaly_at + 1),
+        columns=csv_columns.transactions_columns(written, numbers, accounts.count, sizes.products, dirty),
+        anomalies=csv_columns.anomalies_columns(anomalies, anomaly_at + 1),
         dirty_truth=dirty.truth,
     )
 
@@ -110,16 +110,16 @@ def generate_raw(settings: Settings, transactions: int, seed: int) -> Generation
     inventory = build_inventory(rng, catalog, len(WAREHOUSES))
 
     raw = _Writer(settings, "raw")
-    raw.write("customers", tables.customers_columns(customers, pools, extra_customers))
-    raw.write("products", tables.products_columns(catalog, extra_products))
-    raw.write("accounts", tables.accounts_columns(accounts))
-    raw.write("customer_accounts", tables.customer_accounts_columns(accounts, customers.count))
+    raw.write("customers", csv_columns.customers_columns(customers, pools, extra_customers))
+    raw.write("products", csv_columns.products_columns(catalog, extra_products))
+    raw.write("accounts", csv_columns.accounts_columns(accounts))
+    raw.write("customer_accounts", csv_columns.customer_accounts_columns(accounts, customers.count))
     raw.write("transactions", transaction_file.columns)
-    raw.write("inventory", tables.inventory_columns(inventory, sizes.products, WAREHOUSES))
+    raw.write("inventory", csv_columns.inventory_columns(inventory, sizes.products, WAREHOUSES))
 
     truth = _Writer(settings, "truth")
     truth.write("anomalies", transaction_file.anomalies)
-    truth.write("churners", tables.churners_columns(customers))
-    truth.write("affinities", tables.affinities_columns(catalog))
-    truth.write("dirty_rows", tables.dirty_rows_columns(customer_truth + product_truth + transaction_file.dirty_truth))
+    truth.write("churners", csv_columns.churners_columns(customers))
+    truth.write("affinities", csv_columns.affinities_columns(catalog))
+    truth.write("dirty_rows", csv_columns.dirty_rows_columns(customer_truth + product_truth + transaction_file.dirty_truth))
     return GenerationSummary(row_counts=raw.row_counts | truth.row_counts, raw_uri=raw.uri, truth_uri=truth.uri)

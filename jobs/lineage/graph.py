@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jobs.config import Settings
-from jobs.lineage.events import read_events, runs_of
+from jobs.lineage.event_log import read_events, runs_of
 from jobs.lineage.naming import dataset_key
 
 

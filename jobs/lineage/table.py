@@ -12,7 +12,7 @@ import pandas as pd
 
 from jobs.config import Settings
 from jobs.lineage.emit import PLATFORM_RUN_TAG
-from jobs.lineage.events import read_events
+from jobs.lineage.event_log import read_events
 from jobs.lineage.naming import dataset_key
 
 LINEAGE_EVENTS_TABLE = "lineage_events"

@@ -13,8 +13,8 @@ from jobs.errors import PlatformError
 from jobs.lineage.emit import PLATFORM_RUN_TAG, JobRun, job_run
 from jobs.pipeline.bronze import run_bronze
 from jobs.pipeline.gold import run_gold
-from jobs.pipeline.lineage import LineageRecord, emit_dataset_runs
 from jobs.pipeline.silver import run_silver
+from jobs.pipeline.step_lineage import LineageRecord, emit_dataset_runs
 from jobs.spark import spark_session
 
 STEPS = {"bronze": run_bronze, "silver": run_silver, "gold": run_gold}

@@ -25,7 +25,7 @@ from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.pipeline import lake
-from jobs.pipeline.lineage import LineageRecord
+from jobs.pipeline.step_lineage import LineageRecord
 from jobs.raw_contract import RAW_COLUMNS, raw_file_name
 
 log = logging.getLogger(__name__)

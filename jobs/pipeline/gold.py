@@ -28,7 +28,7 @@ from jobs.pipeline.gold_model import (
     build_fact_inventory,
     build_fact_transaction,
 )
-from jobs.pipeline.lineage import LineageRecord
+from jobs.pipeline.step_lineage import LineageRecord
 from jobs.quality.gate import validate_gold, validate_silver
 from jobs.quality.results import file_safe
 from jobs.raw_contract import RAW_COLUMNS

@@ -12,7 +12,6 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.config import Settings
 from jobs.pipeline import lake
-from jobs.pipeline.lineage import LineageRecord
 from jobs.pipeline.silver_rules import (
     Validated,
     validate_accounts,
@@ -21,6 +20,7 @@ from jobs.pipeline.silver_rules import (
     validate_products,
     validate_transactions,
 )
+from jobs.pipeline.step_lineage import LineageRecord
 from jobs.raw_contract import RAW_COLUMNS
 
 

@@ -26,8 +26,8 @@ from jobs.streaming.batch import BatchReport, StreamOptions, StreamTarget, proce
 from jobs.streaming.dead_letters import DeadLetterSink, KafkaDeadLetters
 from jobs.streaming.lag import KafkaLag
 from jobs.streaming.layout import StreamLayout, stream_layout
-from jobs.streaming.lineage import stream_lineage
 from jobs.streaming.spark_kafka import streaming_session
+from jobs.streaming.stream_lineage import stream_lineage
 from jobs.streaming.topics import EVENT_TOPICS, contract_of, ensure_topics, prefixed
 
 log = logging.getLogger("rtdp.streaming")
@@ -95,7 +95,7 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
     queries finish (`options.once`) or `stop` is set; return every batch's report.
 
     Raises PlatformError if the broker is unreachable, a checkpoint is inconsistent or a query fails.
-    Emits the OpenLineage runs of jobs.streaming.lineage.
+    Emits the OpenLineage runs of jobs.streaming.stream_lineage.
     """
     options = options or StreamOptions()
     stop = stop or threading.Event()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ml.forecasting import complete_weeks, mape, smape
-from ml.lake import arrow_schema
+from ml.gold_tables import arrow_schema
 
 HOLDOUT_WEEKS = 8
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from jobs.reports import run_reports
 from jobs.warehouse import build_warehouse
 from ml.cli import app, summary_table
-from ml.lake import arrow_schema
+from ml.gold_tables import arrow_schema
 
 ML_TABLES = ("ml_demand_forecast", "ml_anomaly_scores", "ml_cross_sell", "fact_customer_behavior")
 PIPELINE_COLUMNS = ("customer_id", "as_of_date", "recency_days", "frequency", "monetary", "distinct_categories",

@@ -21,7 +21,7 @@ import pytest
 from jobs.config import load_settings
 from jobs.errors import PlatformError
 from jobs.lineage.emit import PLATFORM_RUN_TAG
-from jobs.lineage.events import read_events
+from jobs.lineage.event_log import read_events
 from jobs.lineage.graph import LineageGraph
 from jobs.lineage.naming import openlineage_dataset
 from jobs.pipeline import run_pipeline

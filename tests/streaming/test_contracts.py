@@ -13,7 +13,7 @@ from jobs.contracts import (
     TRANSACTION,
     check_event,
 )
-from jobs.contracts.registry import schema_files
+from jobs.contracts.versions import schema_files
 from jobs.model.reasons import MALFORMED_JSON, SCHEMA_VIOLATION, UNKNOWN_EVENT_VERSION
 from stream_io import PROJECT_DOCS, movement_document, transaction_document
 

@@ -107,3 +107,12 @@ def test_the_tables_are_what_the_ddl_declares(ddl_file):
     read = {name: (list(table.column_names), list(table.primary_key)) for name, table in tables.tables(ddl_file).items()}
     assert read == _declared(ddl_file)
     assert list(read) == list(_declared(ddl_file))  # file order
+
+
+def test_no_two_modules_share_a_name_for_different_jobs():
+    # cli.py is the command line of its package everywhere: one job, one name.
+    names: dict[str, list[str]] = {}
+    for path in PRODUCTION:
+        if path.name not in ("__init__.py", "cli.py"):
+            names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}

@@ -10,11 +10,11 @@ import pyarrow as pa
 
 from jobs.generator import csv_text
 from jobs.generator.accounts import Accounts, account_ids
-from jobs.generator.anomalies import ANOMALY_TYPES, PlantedAnomalies
 from jobs.generator.catalog import CATEGORIES, Catalog, product_ids
 from jobs.generator.dirty import DirtyRows, transaction_id
 from jobs.generator.inventory import Inventory
 from jobs.generator.people import Customers, customer_ids
+from jobs.generator.planted_anomalies import ANOMALY_TYPES, PlantedAnomalies
 from jobs.generator.pools import Pools
 from jobs.generator.timeline import START_EPOCH_DAY
 from jobs.generator.transactions import TransactionRows

@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ml.anomalies import anomaly_features
 from ml.data import load_gold
-from ml.registry import ModelRecord, load_model, models_uri, new_version, read_record, save_model
+from ml.model_registry import ModelRecord, load_model, models_uri, new_version, read_record, save_model
 
 MODELS = ("demand_forecast", "anomaly_detection", "churn", "customer_segments", "cross_sell")
 

@@ -14,8 +14,8 @@ from moto.server import ThreadedMotoServer
 
 from jobs import storage
 from jobs.errors import PlatformError
-from ml.lake import arrow_schema, read_gold, read_truth, write_gold
-from ml.registry import ModelRecord, load_model, models_uri, read_record, save_model
+from ml.gold_tables import arrow_schema, read_gold, read_truth, write_gold
+from ml.model_registry import ModelRecord, load_model, models_uri, read_record, save_model
 
 pytestmark = pytest.mark.unit
 
