@@ -36,11 +36,13 @@ from jobs.raw_contract import RAW_COLUMNS
 STAGING = "_staging"
 
 
-def gold_tables(silver: dict[str, DataFrame]) -> dict[str, tuple[DataFrame, tuple[str, ...]]]:
-    """Each gold table with the silver datasets it is built from."""
+def gold_tables(silver: dict[str, DataFrame],
+                customer_keys: DataFrame | None = None) -> dict[str, tuple[DataFrame, tuple[str, ...]]]:
+    """Each gold table with the silver datasets it is built from; `customer_keys` are the keys
+    dim_customer has given out so far (see build_dim_customer)."""
     return {
         "dim_date": (build_dim_date(silver["transactions"], silver["inventory"]), ("transactions", "inventory")),
-        "dim_customer": (build_dim_customer(silver["customers"]), ("customers",)),
+        "dim_customer": (build_dim_customer(silver["customers"], customer_keys), ("customers",)),
         "dim_product": (conform(silver["products"], "dim_product"), ("products",)),
         "dim_account": (conform(silver["accounts"], "dim_account"), ("accounts",)),
         "bridge_customer_account": (
@@ -79,6 +81,15 @@ def _remove_staging(settings: Settings, run_id: str) -> None:
         storage.delete_dir(settings, staging_root)
 
 
+def _published_customer_keys(settings: Settings, spark: SparkSession) -> DataFrame | None:
+    """The keys the published dim_customer gave out (None before the first gold run)."""
+    uri = lake.dataset_uri(settings, "gold", "dim_customer")
+    if not storage.exists(settings, uri):
+        return None
+    # Consumed by the staging write, before publishing replaces these files.
+    return spark.read.parquet(storage.spark_path(uri)).select("customer_id", "valid_from", "customer_key")
+
+
 def run_gold(settings: Settings, spark: SparkSession, run_id: str) -> list[LineageRecord]:
     """Build every gold table from silver and publish them to `<gold>/<table>/` if both quality
     gates pass; one lineage record per (silver dataset, gold table) edge.
@@ -90,7 +101,7 @@ def run_gold(settings: Settings, spark: SparkSession, run_id: str) -> list[Linea
     silver = {dataset: lake.read_dataset(settings, spark, "silver", dataset) for dataset in RAW_COLUMNS}
     silver_rows = {dataset: lake.count(settings, lake.dataset_uri(settings, "silver", dataset)) for dataset in silver}
     staging = staging_uri(settings, run_id)
-    tables = gold_tables(silver)
+    tables = gold_tables(silver, _published_customer_keys(settings, spark))
     for table, (frame, _) in tables.items():
         lake.write_sorted(frame, storage.join(staging, table), model_table(table).primary_key)
     outcome = validate_gold(settings, run_id, lambda table: storage.join(staging, table))

@@ -50,13 +50,17 @@ def build_dim_date(transactions: DataFrame, inventory: DataFrame) -> DataFrame:
     )
 
 
-def build_dim_customer(customers: DataFrame) -> DataFrame:
+def build_dim_customer(customers: DataFrame, known_keys: DataFrame | None = None) -> DataFrame:
     """SCD type 2 from the silver customer versions.
 
     Per customer_id in updated_at order, a version that repeats the attributes of the previous
     one is merged into it. valid_from = updated_at, valid_to = valid_from of the next version
-    (9999-12-31 for the last, which is current). customer_key numbers the versions by
-    (customer_id, valid_from), so reruns on the same data give the same keys.
+    (9999-12-31 for the last, which is current).
+
+    customer_key is a surrogate key that never changes: a version listed in `known_keys`
+    (customer_id, valid_from, customer_key: the published dim_customer) keeps its key, and new
+    versions get the next numbers after the highest known key, in (customer_id, valid_from)
+    order. A new customer that sorts first therefore renumbers nobody.
     """
     history = Window.partitionBy("customer_id").orderBy("updated_at")
     attributes = F.struct(*CUSTOMER_ATTRIBUTES)
@@ -64,9 +68,18 @@ def build_dim_customer(customers: DataFrame) -> DataFrame:
         F.col("_previous").isNull() | (F.col("_previous") != attributes)
     )
     versions = changes.withColumn("_next", F.lead("updated_at").over(history))
+    highest = 0
+    if known_keys is not None:
+        known_keys = known_keys.select("customer_id", F.col("valid_from").alias("updated_at"), "customer_key")
+        versions = versions.join(known_keys, ["customer_id", "updated_at"], "left")
+        highest = known_keys.agg(F.max("customer_key")).first()[0] or 0
+    else:
+        versions = versions.withColumn("customer_key", F.lit(None).cast("bigint"))
+    unkeyed = F.col("customer_key").isNull()
+    new_key = F.lit(highest) + F.row_number().over(Window.partitionBy(unkeyed).orderBy("customer_id", "updated_at"))
     return conform(
         versions.select(
-            F.dense_rank().over(Window.orderBy("customer_id", "updated_at")).alias("customer_key"),
+            F.when(unkeyed, new_key).otherwise(F.col("customer_key")).alias("customer_key"),
             "customer_id",
             *CUSTOMER_ATTRIBUTES,
             F.col("updated_at").alias("valid_from"),

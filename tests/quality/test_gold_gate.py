@@ -111,8 +111,8 @@ def test_a_gold_defect_blocks_publishing(copy_of_published, spark, monkeypatch):
     build = gold.gold_tables
     lost = rows["transactions"][0]
 
-    def losing_one_transaction(silver):
-        built = build(silver)
+    def losing_one_transaction(silver, *keys):
+        built = build(silver, *keys)
         frame, sources = built["fact_transaction"]
         built["fact_transaction"] = (frame.filter(F.col("transaction_id") != lost["transaction_id"]), sources)
         return built

@@ -163,3 +163,22 @@ def test_customer_behavior_rfm_over_held_accounts(spark):
 
     by_customer = {row.customer_id: {k: v for k, v in row.asDict().items() if k != "customer_id"} for row in actual}
     assert by_customer == expected
+
+
+def test_customer_keys_never_change_when_customers_that_sort_first_arrive(spark):
+    first = [
+        customer("C5", "Oslo, Norway", datetime(2024, 1, 1)),
+        customer("C5", "Bergen, Norway", datetime(2024, 5, 1)),
+        customer("C7", "Rome, Italy", datetime(2024, 2, 1)),
+    ]
+    published = build_dim_customer(spark.createDataFrame(first, CUSTOMER_SCHEMA))
+    keys = {(row["customer_id"], row["valid_from"]): row["customer_key"] for row in published.collect()}
+    assert sorted(keys.values()) == [1, 2, 3]
+
+    # Later: a customer whose id sorts before all others, and a new version of C7.
+    later = [*first, customer("C1", "Lyon, France", datetime(2024, 3, 1)), customer("C7", "Bari, Italy", datetime(2024, 6, 1))]
+    rebuilt = build_dim_customer(spark.createDataFrame(later, CUSTOMER_SCHEMA), known_keys=published)
+    again = {(row["customer_id"], row["valid_from"]): row["customer_key"] for row in rebuilt.collect()}
+    assert {version: again[version] for version in keys} == keys
+    new = {version: key for version, key in again.items() if version not in keys}
+    assert new == {("C1", datetime(2024, 3, 1)): 4, ("C7", datetime(2024, 6, 1)): 5}

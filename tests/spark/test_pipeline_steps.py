@@ -317,3 +317,21 @@ def test_silver_without_bronze_is_one_line_error(spark, tmp_path, monkeypatch):
 
     with pytest.raises(PlatformError, match=r"^bronze dataset customers not found at .*: run `rtdp bronze` first$"):
         run_pipeline(settings, steps=("silver",), run_id="run-x")
+
+
+def test_a_new_customer_that_sorts_first_renumbers_nobody(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv("RTDP_HOME", str(tmp_path))
+    settings = load_settings("local")
+    dim_customer = Path(settings.layer_uri("gold")) / "dim_customer"
+    write_raw_files(Path(settings.layer_uri("raw")))
+    run_pipeline(settings, run_id="keys-1")
+    before = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(dim_customer)}
+
+    header, lines = RAW["customers"]
+    newcomer = ('C000,Al Ames,al@example.com,"Turku, Finland",Individual,2024-05-01T00:00:00', KEEP)
+    write_raw_files(Path(settings.layer_uri("raw")), dict(RAW, customers=(header, [newcomer, *lines])))
+    run_pipeline(settings, run_id="keys-2")
+    after = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(dim_customer)}
+
+    assert {version: after[version] for version in before} == before
+    assert after[("C000", datetime(2024, 5, 1))] == max(before.values()) + 1
