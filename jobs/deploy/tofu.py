@@ -74,6 +74,11 @@ def is_kafka_open_race(stderr: str | None) -> bool:
     return KAFKA_OPEN_RACE in (stderr or "")
 
 
+def runs_again(command: str, stderr: str | None, attempt: int) -> bool:
+    """Whether attempt `attempt` of `tofu <command>` failed only on the race and may be repeated."""
+    return command in READ_ONLY and is_kafka_open_race(stderr) and attempt < ATTEMPTS
+
+
 @dataclass
 class Tofu:
     """`tofu` bound to one configuration folder (`root`) and one working-data folder."""
@@ -98,7 +103,8 @@ class Tofu:
         (KafkaOpenRace for the Kafka provider's race, after READ_ONLY commands were run again).
         """
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, ATTEMPTS + 1):
+        attempt = 1
+        while True:
             process = subprocess.run(
                 [str(tofu_binary()), args[0], "-no-color", *args[1:]], cwd=self.root, env=self.env(), text=True,
                 check=False, stdout=None if stream else subprocess.PIPE, stderr=subprocess.PIPE,
@@ -107,16 +113,15 @@ class Tofu:
                 if stream:
                     sys.stderr.write(process.stderr)
                 return process.stdout or ""
-            race = is_kafka_open_race(process.stderr)
-            if race and args[0] in READ_ONLY and attempt < ATTEMPTS:
-                print(f"tofu {args[0]}: the Kafka provider hit its connection race; running it again", file=sys.stderr)
-                continue
-            sys.stderr.write(process.stderr or process.stdout or "")
-            if race:
-                raise KafkaOpenRace(f"tofu {args[0]} failed in {self.root.name}: the Kafka provider hit its connection "
-                                    "race (kafka: broker not connected); nothing is wrong with the broker, run it again")
-            raise PlatformError(f"tofu {args[0]} failed in {self.root.name} (exit {process.returncode}): see the messages above")
-        raise AssertionError("unreachable")
+            if not runs_again(args[0], process.stderr, attempt):
+                break
+            print(f"tofu {args[0]}: the Kafka provider hit its connection race; running it again", file=sys.stderr)
+            attempt += 1
+        sys.stderr.write(process.stderr or process.stdout or "")
+        if is_kafka_open_race(process.stderr):
+            raise KafkaOpenRace(f"tofu {args[0]} failed in {self.root.name}: the Kafka provider hit its connection "
+                                "race (kafka: broker not connected); nothing is wrong with the broker, run it again")
+        raise PlatformError(f"tofu {args[0]} failed in {self.root.name} (exit {process.returncode}): see the messages above")
 
     def init(self, *backend_config: str) -> None:
         """`tofu init` from the provider mirror; a committed lock file is verified, never rewritten."""
