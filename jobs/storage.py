@@ -7,6 +7,7 @@ A layer location is either a local path or an `s3://bucket/prefix` URI; the emul
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlparse
 
 from pyarrow import dataset as pa_dataset
@@ -14,6 +15,8 @@ from pyarrow import fs
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
+
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def is_s3(uri: str) -> bool:
@@ -56,6 +59,12 @@ def join(uri: str, *parts: str) -> str:
     return "/".join([uri.rstrip("/"), *parts])
 
 
+def file_safe(text: str) -> str:
+    """`text` usable as a file or folder name anywhere (local, S3, Hadoop paths): a scheduler's
+    run id such as `scheduled__2026-11-20T02:00:00+00:00` has characters that are not."""
+    return _UNSAFE_IN_FILE_NAME.sub("_", text)
+
+
 def exists(settings: Settings, uri: str) -> bool:
     filesystem_, path = filesystem(settings, uri)
     return filesystem_.get_file_info(path).type != fs.FileType.NotFound
@@ -82,6 +91,20 @@ def write_bytes(settings: Settings, uri: str, data: bytes) -> None:
     filesystem_.create_dir(parent, recursive=True)
     with filesystem_.open_output_stream(path) as stream:
         stream.write(data)
+
+
+def replace_bytes(settings: Settings, uri: str, data: bytes) -> None:
+    """Write a file so that a reader sees either its old or its new content, never a part.
+
+    An S3 object appears only when its upload completes; on local disk the bytes go to a
+    temporary file that is then renamed over the old one (an atomic rename).
+    """
+    if is_s3(uri):
+        write_bytes(settings, uri, data)
+        return
+    temporary = f"{uri}.{os.getpid()}.tmp"
+    write_bytes(settings, temporary, data)
+    os.replace(temporary, uri)
 
 
 def delete_dir(settings: Settings, uri: str) -> None:

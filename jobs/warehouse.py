@@ -2,6 +2,8 @@
 
 The tables are created from sql/ddl (the single source of truth), then filled from the gold
 Parquet folders, one folder per table, and from the quarantine folders, one per raw dataset.
+The star schema comes from one gold publication (jobs.publication), read once at the start,
+so a gold run publishing meanwhile never gives a warehouse of two runs.
 The file is built under a temporary name and moved into place at the end, so a reader never
 sees a half-built warehouse. The OpenLineage events of the jobs so far fill lineage_events; the
 build itself emits a `warehouse` run with one `warehouse.<table>` run per table it filled.
@@ -10,6 +12,7 @@ build itself emits a `warehouse` run with one `warehouse.<table>` run per table 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,7 +20,7 @@ from urllib.parse import urlparse
 import duckdb
 from pyarrow import fs
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.lineage.emit import JobRun, job_run
@@ -143,9 +146,11 @@ def _insert_from_parquet(connection: duckdb.DuckDBPyConnection, table: str, fold
         raise PlatformError(f"cannot load {folder_uri} into warehouse table {table}: {detail}") from None
 
 
-def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, required: bool) -> list[str]:
-    """Load `<gold>/<table>/` into `table`; return the dataset keys read ([] if there was nothing)."""
-    folder = storage.join(settings.layer_uri("gold"), table)
+def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, locate: Callable[[str], str], table: str,
+               required: bool) -> list[str]:
+    """Load gold table `table` (at `locate(table)`) into `table`; return the dataset keys read
+    ([] if there was nothing)."""
+    folder = locate(table)
     if _parquet_files(settings, folder):
         _insert_from_parquet(connection, table, folder)
         return [f"gold.{table}"]
@@ -243,7 +248,8 @@ def _build(settings: Settings) -> tuple[dict[str, int], dict[str, list[str]], di
                 attach_object_store(connection, settings)
             star_tables = _execute_ddl(connection, STAR_SCHEMA_DDL)
             operational_tables = _execute_ddl(connection, OPERATIONS_DDL)
-            sources = {table: _load_gold(connection, settings, table, required=True) for table in star_tables}
+            locate = publication.locator(settings)
+            sources = {table: _load_gold(connection, settings, locate, table, required=True) for table in star_tables}
             for table, key in STREAM_INCREMENTS.items():
                 sources[table] += _load_stream_increments(connection, settings, table, key)
             _extend_calendar(connection)
@@ -253,7 +259,7 @@ def _build(settings: Settings) -> tuple[dict[str, int], dict[str, list[str]], di
                 elif table == LINEAGE_EVENTS_TABLE:
                     load_lineage_events(connection, settings)
                 else:
-                    sources[table] = _load_gold(connection, settings, table, required=False)
+                    sources[table] = _load_gold(connection, settings, locate, table, required=False)
             tables = star_tables + operational_tables
             counts = _row_counts(connection, tables)
             schemas = {table: _column_types(connection, table) for table in tables}

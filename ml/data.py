@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from jobs import publication
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from ml.gold_tables import read_gold
@@ -46,12 +47,14 @@ def gold_data(transactions: pd.DataFrame, products: pd.DataFrame, holdings: pd.D
 
 def load_gold(settings: Settings) -> GoldData:
     """Read the gold tables the models need; PlatformError if gold is missing or has no sales."""
+    locate = publication.locator(settings)  # all four tables from the same gold run
     data = gold_data(
         read_gold(settings, "fact_transaction",
-                  ["transaction_id", "account_id", "product_id", "amount", "quantity", "transaction_ts", "channel"]),
-        read_gold(settings, "dim_product"),
-        read_gold(settings, "bridge_customer_account"),
-        read_gold(settings, "fact_customer_behavior"),
+                  ["transaction_id", "account_id", "product_id", "amount", "quantity", "transaction_ts", "channel"],
+                  locate),
+        read_gold(settings, "dim_product", locate=locate),
+        read_gold(settings, "bridge_customer_account", locate=locate),
+        read_gold(settings, "fact_customer_behavior", locate=locate),
     )
     if data.transactions.empty:
         raise PlatformError("gold fact_transaction is empty: there is nothing to learn from")

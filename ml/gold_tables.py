@@ -1,19 +1,20 @@
 """Gold Parquet in and out for the ML jobs, through jobs.storage (local folders and S3 alike).
 
-Inputs are the gold tables the Spark pipeline wrote; outputs are written with exactly the
-columns and types of their table in sql/ddl, so the warehouse loads them unchanged.
+Inputs are the gold tables the Spark pipeline published; outputs are written with exactly the
+columns and types of their table in sql/ddl, so the warehouse loads them unchanged, and are
+published the same way (jobs.publication).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pyarrow import fs
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.tables import OPERATIONS, STAR_SCHEMA, tables
@@ -48,41 +49,27 @@ def arrow_schema(table: str) -> pa.Schema:
     raise KeyError(f"table {table} is in no file of sql/ddl")
 
 
-def table_uri(settings: Settings, table: str) -> str:
-    return storage.join(settings.layer_uri("gold"), table)
-
-
-def read_gold(settings: Settings, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """The gold table `table` as a DataFrame; PlatformError if the gold step has not written it."""
-    uri = table_uri(settings, table)
+def read_gold(settings: Settings, table: str, columns: list[str] | None = None,
+              locate: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """The gold table `table` as published (at `locate(table)`, by default the current
+    publication); PlatformError if the gold step has not written it."""
+    uri = (locate or publication.locator(settings))(table)
     if not storage.exists(settings, uri):
         raise PlatformError(f"gold table {table} not found at {uri}: run `rtdp gold` first")
     filesystem, path = storage.filesystem(settings, uri)
     return pq.read_table(path, filesystem=filesystem, columns=columns).to_pandas()
 
 
-def write_gold(settings: Settings, table: str, frame: pd.DataFrame) -> int:
-    """Replace `<gold>/<table>/` with `frame` conformed to the DDL of `table`; return the rows.
-
-    The new file is written before the old ones are removed, so a failed write leaves the
-    previous version in place.
-    """
+def write_gold(settings: Settings, table: str, frame: pd.DataFrame, run_id: str) -> int:
+    """Publish `frame`, conformed to the DDL of `table`, as the gold table `table` (a folder of
+    its own and the pointer switched, jobs.publication); return the rows. Until the switch,
+    readers keep the previous version."""
     data = pa.Table.from_pandas(frame[arrow_schema(table).names], schema=arrow_schema(table), preserve_index=False)
     buffer = io.BytesIO()
     pq.write_table(data, buffer)
-    uri = table_uri(settings, table)
-    staged_uri = storage.join(uri, f"_{OUTPUT_FILE}.staged")
-    storage.write_bytes(settings, staged_uri, buffer.getvalue())
-    filesystem, path = storage.filesystem(settings, uri)
-    staged = storage.filesystem(settings, staged_uri)[1]
-    for info in filesystem.get_file_info(fs.FileSelector(path)):
-        if info.path == staged:
-            continue
-        if info.type == fs.FileType.Directory:
-            filesystem.delete_dir(info.path)
-        else:
-            filesystem.delete_file(info.path)
-    filesystem.move(staged, f"{path}/{OUTPUT_FILE}")
+    folder = publication.new_folder(settings, run_id)
+    storage.write_bytes(settings, storage.join(folder, table, OUTPUT_FILE), buffer.getvalue())
+    publication.publish(settings, run_id, folder, [table])
     return data.num_rows
 
 

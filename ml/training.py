@@ -71,7 +71,7 @@ class _Run:
         self.runs[model_name] = ModelRun(model_name, algorithm, metrics, seconds, uri)
 
     def write(self, table: str, frame: pd.DataFrame) -> None:
-        self.rows_written[table] = write_gold(self.settings, table, frame.assign(model_version=self.version))
+        self.rows_written[table] = write_gold(self.settings, table, frame.assign(model_version=self.version), self.version)
 
 
 def _data_window(transactions: pd.DataFrame) -> dict[str, str]:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -71,6 +72,25 @@ def local_settings(tmp_path, monkeypatch) -> Settings:
     """Settings of the local environment with every layer under a fresh temporary folder."""
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
     return load_settings("local")
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch):
+    """An in-process S3 API (moto) on a free loopback port, with dummy credentials: for fast
+    tests of the storage code; the integration tests use the stack's emulator."""
+    from moto.server import ThreadedMotoServer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    yield endpoint
+    # moto keeps its backends per process, not per server: empty them for the next test.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).close()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

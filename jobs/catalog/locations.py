@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.config import Settings
 from jobs.lineage.naming import LAKE_LAYERS, dataset_uri
 from jobs.streaming.topics import prefixed
@@ -47,6 +47,8 @@ def _topic(settings: Settings, name: str) -> Location:
 
 def location_of(settings: Settings, layer: str, name: str) -> Location:
     """The location of dataset `<layer>.<name>` in the environment of `settings`."""
+    if layer == "gold":
+        return _lake(publication.table_uri(settings, name))  # the folder of the current publication
     if layer == "raw" or layer in LAKE_LAYERS:
         return _lake(dataset_uri(settings, f"{layer}.{name}"))
     if layer == "kafka":

@@ -30,7 +30,7 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.uuid import generate_new_uuid
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.config import Settings
 from jobs.lineage.naming import LAKE_LAYERS, dataset_uri, openlineage_dataset, split_key
 from jobs.lineage.sink import send
@@ -77,9 +77,11 @@ class JobRun:
                size_bytes: int | None = None) -> None:
         """Record that the run wrote `key`. For a lake dataset (Parquet) a missing `rows` or
         `schema` is read from its files (footers only), if the dataset exists."""
-        if (rows is None or schema is None) and split_key(key)[0] in LAKE_LAYERS:
-            # Stream datasets are written in batch_id=N subfolders.
-            parquet = storage.parquet_dataset(self.settings, dataset_uri(self.settings, key), partitioning="hive")
+        layer, name = split_key(key)
+        if (rows is None or schema is None) and layer in LAKE_LAYERS:
+            # A gold table's files are in its publication; stream datasets in batch_id=N subfolders.
+            files = publication.table_uri(self.settings, name) if layer == "gold" else dataset_uri(self.settings, key)
+            parquet = storage.parquet_dataset(self.settings, files, partitioning="hive")
             if parquet is not None:
                 rows = parquet.count_rows() if rows is None else rows
                 schema = [(column.name, str(column.type)) for column in parquet.schema] if schema is None else schema

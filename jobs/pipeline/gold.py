@@ -1,11 +1,11 @@
 """Silver -> gold: the star schema of sql/ddl/star_schema.sql as Parquet, one folder per table,
-behind the quality gates of jobs.quality.
+behind the quality gates of jobs.quality, published atomically (jobs.publication).
 
 1. The silver suites run first: a critical failure stops the step before anything is built.
-2. Every table is built into `<gold>/_staging/<run_id>/<table>/`.
-3. The gold suites check the staged tables against silver. On a critical failure the staging
-   folder is removed and the published gold stays exactly as it was.
-4. Otherwise each staged table replaces `<gold>/<table>/` and the staging folder is removed.
+2. Every table is built into a new publication folder, `<gold>/_publications/<started>-<run_id>/<table>/`.
+3. The gold suites check those tables against silver. On a critical failure the folder is
+   removed and the published gold stays exactly as it was.
+4. Otherwise the pointer `<gold>/_publications/current.json` is switched to the new folder.
 
 The results of both gates go to dq_results in every case. Each table is written as one file
 sorted by its primary key, so a rerun on the same silver data writes the same rows.
@@ -13,10 +13,9 @@ sorted by its primary key, so a rerun on the same silver data writes the same ro
 
 from __future__ import annotations
 
-from pyarrow import fs
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.config import Settings
 from jobs.model.tables import table as model_table
 from jobs.pipeline import lake
@@ -30,10 +29,7 @@ from jobs.pipeline.gold_model import (
 )
 from jobs.pipeline.step_lineage import LineageRecord
 from jobs.quality.gate import validate_gold, validate_silver
-from jobs.quality.results import file_safe
 from jobs.raw_contract import RAW_COLUMNS
-
-STAGING = "_staging"
 
 
 def gold_tables(silver: dict[str, DataFrame],
@@ -59,63 +55,38 @@ def gold_tables(silver: dict[str, DataFrame],
     }
 
 
-def staging_uri(settings: Settings, run_id: str) -> str:
-    """`<gold>/_staging/<run_id>/`: where the tables of one run wait for the gold gate."""
-    return storage.join(settings.layer_uri("gold"), STAGING, file_safe(run_id))
-
-
-def _publish(settings: Settings, staged: str, target: str) -> None:
-    """Replace the dataset at `target` with the files of `staged` (same filesystem: one lake)."""
-    filesystem, staged_path = storage.filesystem(settings, staged)
-    _, target_path = storage.filesystem(settings, target)
-    storage.delete_dir(settings, target)
-    filesystem.create_dir(target_path, recursive=True)
-    fs.copy_files(staged_path, target_path, source_filesystem=filesystem, destination_filesystem=filesystem)
-
-
-def _remove_staging(settings: Settings, run_id: str) -> None:
-    storage.delete_dir(settings, staging_uri(settings, run_id))
-    staging_root = storage.join(settings.layer_uri("gold"), STAGING)
-    filesystem, path = storage.filesystem(settings, staging_root)
-    if storage.exists(settings, staging_root) and not filesystem.get_file_info(fs.FileSelector(path)):
-        storage.delete_dir(settings, staging_root)
-
-
 def _published_customer_keys(settings: Settings, spark: SparkSession) -> DataFrame | None:
     """The keys the published dim_customer gave out (None before the first gold run)."""
-    uri = lake.dataset_uri(settings, "gold", "dim_customer")
+    uri = publication.table_uri(settings, "dim_customer")
     if not storage.exists(settings, uri):
         return None
-    # Consumed by the staging write, before publishing replaces these files.
     return spark.read.parquet(storage.spark_path(uri)).select("customer_id", "valid_from", "customer_key")
 
 
 def run_gold(settings: Settings, spark: SparkSession, run_id: str) -> list[LineageRecord]:
-    """Build every gold table from silver and publish them to `<gold>/<table>/` if both quality
-    gates pass; one lineage record per (silver dataset, gold table) edge.
+    """Build every gold table from silver and publish them together if both quality gates
+    pass; one lineage record per (silver dataset, gold table) edge.
 
-    QualityGateFailed (naming each failed critical expectation) if silver or the staged gold
+    QualityGateFailed (naming each failed critical expectation) if silver or the built gold
     fails a critical expectation; the published gold is then left untouched.
     """
     validate_silver(settings, run_id).raise_if_failed("nothing built, gold not published")
     silver = {dataset: lake.read_dataset(settings, spark, "silver", dataset) for dataset in RAW_COLUMNS}
     silver_rows = {dataset: lake.count(settings, lake.dataset_uri(settings, "silver", dataset)) for dataset in silver}
-    staging = staging_uri(settings, run_id)
+    folder = publication.new_folder(settings, run_id)
     tables = gold_tables(silver, _published_customer_keys(settings, spark))
     for table, (frame, _) in tables.items():
-        lake.write_sorted(frame, storage.join(staging, table), model_table(table).primary_key)
-    outcome = validate_gold(settings, run_id, lambda table: storage.join(staging, table))
+        lake.write_sorted(frame, storage.join(folder, table), model_table(table).primary_key)
+    outcome = validate_gold(settings, run_id, lambda table: storage.join(folder, table))
     if not outcome.passed:
-        _remove_staging(settings, run_id)
-        outcome.raise_if_failed("gold not published, staged tables removed")
+        publication.discard(settings, folder)
+        outcome.raise_if_failed("gold not published, its tables removed")
+    publication.publish(settings, run_id, folder, tables)
     records = []
     for table, (_, sources) in tables.items():
-        target = lake.dataset_uri(settings, "gold", table)
-        _publish(settings, storage.join(staging, table), target)
-        rows = lake.count(settings, target)
+        rows = lake.count(settings, storage.join(folder, table))
         records += [
             LineageRecord(run_id, "gold", f"silver.{source}", f"gold.{table}", silver_rows[source], rows, 0)
             for source in sources
         ]
-    _remove_staging(settings, run_id)
     return records

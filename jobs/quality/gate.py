@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.tables import STAR_SCHEMA, tables
@@ -110,11 +110,6 @@ def validate_silver(
     return _run_gate(settings, context, run_id, "silver", suites, frames, checked_at)
 
 
-def published_gold(settings: Settings) -> Callable[[str], str]:
-    """Where each published gold table is: `<gold>/<table>/`."""
-    return lambda table: storage.join(settings.layer_uri("gold"), table)
-
-
 def validate_gold(
     settings: Settings,
     run_id: str,
@@ -129,7 +124,7 @@ def validate_gold(
     `now` (naive UTC, default the clock) and `max_event_age` set the freshness warning.
     """
     checked_at = _now()
-    locate = gold_uri_of_table or published_gold(settings)
+    locate = gold_uri_of_table or publication.locator(settings)
     context = gx_project.project(settings)  # GX builds suites only with a project open
     silver = _silver_frames(settings)
     suites = gold_suites(silver, now or checked_at, max_event_age)

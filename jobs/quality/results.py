@@ -7,7 +7,6 @@ re-running a run id replaces its file. The warehouse build loads them all into `
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 
@@ -23,7 +22,6 @@ from jobs.config import Settings
 
 DQ_TABLE = "dq_results"
 OBSERVED_MAX_CHARS = 200
-_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -114,15 +112,9 @@ def to_rows(
     return rows
 
 
-def file_safe(text: str) -> str:
-    """`text` usable as a file or folder name anywhere (local, S3, Hadoop paths): a scheduler's
-    run id such as `scheduled__2026-11-20T02:00:00+00:00` has characters that are not."""
-    return _UNSAFE_IN_FILE_NAME.sub("_", text)
-
-
 def results_uri(settings: Settings, run_id: str, suite: str) -> str:
     """`<gold>/dq_results/<run_id>-<suite>.parquet`, made file-safe."""
-    return storage.join(settings.layer_uri("gold"), DQ_TABLE, f"{file_safe(f'{run_id}-{suite}')}.parquet")
+    return storage.join(settings.layer_uri("gold"), DQ_TABLE, f"{storage.file_safe(f'{run_id}-{suite}')}.parquet")
 
 
 def write_results(settings: Settings, run_id: str, suite: str, results: list[DqResult]) -> str:

@@ -20,8 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from jobs import publication
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
+from jobs.model.tables import STAR_SCHEMA
+from jobs.model.tables import tables as model_tables
 from jobs.quality.results import results_uri
 from jobs.raw_contract import RAW_COLUMNS
 from jobs.resources import sql_dir
@@ -102,8 +105,10 @@ def _snapshot(settings: Settings) -> dict:
         lineage_runs = {row[0] for row in connection.execute(
             "SELECT arg_max(platform_run_id, event_time) FROM lineage_events "
             "WHERE job_name LIKE 'gold.%' AND event_type = 'COMPLETE' GROUP BY job_name").fetchall()}
-    gold = Path(settings.layer_uri("gold"))
-    files = {folder.name: len(list(folder.glob("*.parquet"))) for folder in gold.iterdir() if folder.is_dir()}
+    gold, locate = Path(settings.layer_uri("gold")), publication.locator(settings)
+    folders = {folder.name: folder for folder in gold.iterdir() if folder.is_dir() and folder.name != publication.PUBLICATIONS}
+    folders |= {table: Path(locate(table)) for table in model_tables(STAR_SCHEMA)}
+    files = {name: len(list(folder.glob("*.parquet"))) for name, folder in folders.items()}
     return {"counts": counts, "transaction_ids": ids, "lineage_runs": lineage_runs, "gold_files": files}
 
 

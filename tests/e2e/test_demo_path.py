@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from jobs import publication
 from jobs.catalog.build import build_catalog
 from jobs.config import Settings
 from jobs.lineage.generation import generate_raw_with_lineage
@@ -180,11 +181,10 @@ def test_rerunning_the_pipeline_gives_identical_gold(demo, spark):
     settings, _ = demo
 
     def gold_snapshot() -> dict[str, pd.DataFrame]:
-        gold = Path(settings.layer_uri("gold"))
         tables = ("dim_customer", "dim_product", "dim_account", "bridge_customer_account", "dim_date",
                   "fact_transaction", "fact_inventory", "fact_customer_behavior")
-        return {t: pd.read_parquet(gold / t).sort_values(list(pd.read_parquet(gold / t).columns[:2])).reset_index(drop=True)
-                for t in tables}
+        frames = {t: pd.read_parquet(publication.table_uri(settings, t)) for t in tables}
+        return {t: frame.sort_values(list(frame.columns[:2])).reset_index(drop=True) for t, frame in frames.items()}
 
     before = gold_snapshot()
     run_pipeline(settings, run_id="20250101T000001-e2e002")

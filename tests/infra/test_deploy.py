@@ -335,8 +335,9 @@ def test_a_held_state_lock_blocks_a_second_writer(dev):
 
 def test_the_batch_pipeline_runs_in_dev_on_the_deployed_buckets(user, deployed):
     user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "run", "--env", "dev", "--scale", "1500", "--seed", "5", "--skip-ml")
-    gold = user.keys("rtdp-dev-gold", "gold/fact_transaction/")
-    assert any(key.endswith(".parquet") for key in gold)
+    gold = user.keys("rtdp-dev-gold", "gold/_publications/")
+    assert "gold/_publications/current.json" in gold
+    assert any("/fact_transaction/" in key and key.endswith(".parquet") for key in gold)
     # The bucket is Terraform's (versioned, encrypted), not one a job made up on the way.
     assert user.s3.get_bucket_versioning(Bucket="rtdp-dev-gold")["Status"] == "Enabled"
     raw = user.s3.get_object(Bucket="rtdp-dev-raw", Key="raw/transactions.csv")["Body"].read().decode()

@@ -11,7 +11,7 @@ import uuid
 import pandas as pd
 import pytest
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
 from jobs.pipeline import run_pipeline
@@ -49,7 +49,10 @@ def dev_settings(local_stack, tmp_path) -> Settings:
 
 def test_dev_run_on_the_emulator_matches_the_local_run(dev_settings, spark, tmp_path, monkeypatch):
     dev_reports = _run_everything(dev_settings)
-    assert storage.exists(dev_settings, storage.join(dev_settings.layer_uri("gold"), "fact_transaction"))
+    # Gold is published on S3 as on disk: a pointer naming the folder of the run's tables.
+    published = publication.current(dev_settings)
+    assert published is not None and "fact_transaction" in published.tables
+    assert storage.exists(dev_settings, publication.table_uri(dev_settings, "fact_transaction"))
 
     monkeypatch.setenv("RTDP_HOME", str(tmp_path / "local"))
     local_reports = _run_everything(load_settings("local"))

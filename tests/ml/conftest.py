@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jobs import publication
 from jobs.config import Settings, load_settings
 from ml import MLSummary, train_and_score
 
@@ -26,10 +27,13 @@ SEED = 7
 @dataclass(frozen=True)
 class MLWorld:
     settings: Settings
-    gold: Path
     truth: Path
     behavior_before: pd.DataFrame  # fact_customer_behavior as the pipeline wrote it
     summary: MLSummary  # of the one training run
+
+    def gold(self, table: str) -> Path:
+        """Where readers find a gold table (published tables in the current publication)."""
+        return Path(publication.table_uri(self.settings, table))
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +48,9 @@ def ml_world(tmp_path_factory, spark) -> MLWorld:
         settings = load_settings("local")
         generate_raw(settings, transactions=SCALE, seed=SEED)
         run_pipeline(settings, steps=("bronze", "silver", "gold"), run_id="ml-tests")
-        gold = Path(settings.layer_uri("gold"))
-        behavior_before = pd.read_parquet(gold / "fact_customer_behavior")
+        behavior_before = pd.read_parquet(publication.table_uri(settings, "fact_customer_behavior"))
         summary = train_and_score(settings)
-        yield MLWorld(settings=settings, gold=gold, truth=Path(settings.layer_uri("truth")),
+        yield MLWorld(settings=settings, truth=Path(settings.layer_uri("truth")),
                       behavior_before=behavior_before, summary=summary)
 
 
@@ -56,7 +59,7 @@ def gold_table(ml_world):
     """Read a gold table of the shared run as a DataFrame: gold_table("fact_transaction")."""
 
     def read(table: str) -> pd.DataFrame:
-        return pd.read_parquet(ml_world.gold / table)
+        return pd.read_parquet(ml_world.gold(table))
 
     return read
 

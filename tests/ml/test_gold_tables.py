@@ -10,9 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from moto.server import ThreadedMotoServer
 
-from jobs import storage
+from jobs import publication, storage
 from jobs.errors import PlatformError
 from ml.gold_tables import arrow_schema, read_gold, read_truth, write_gold
 from ml.model_registry import ModelRecord, load_model, models_uri, read_record, save_model
@@ -32,22 +31,14 @@ FORECAST = pd.DataFrame({
 
 
 @pytest.fixture
-def s3_settings(local_settings, monkeypatch):
+def s3_settings(local_settings, s3_endpoint):
     """Settings whose gold layer is a bucket on a moto S3 endpoint on a free loopback port."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="lake")
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket="lake")
     settings = local_settings.model_copy(deep=True)
-    settings.aws.endpoint_url = endpoint
+    settings.aws.endpoint_url = s3_endpoint
     settings.storage.gold_uri = "s3://lake/gold"
     settings.storage.truth_uri = "s3://lake/truth"
-    yield settings
-    server.stop()
+    return settings
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -55,21 +46,23 @@ def settings(request, local_settings):
     return local_settings if request.param == "local" else request.getfixturevalue("s3_settings")
 
 
-def _files(settings, table: str) -> list[str]:
+def _files(settings, uri: str) -> list[str]:
     from pyarrow import fs
 
-    filesystem, path = storage.filesystem(settings, storage.join(settings.layer_uri("gold"), table))
-    return sorted(info.base_name for info in filesystem.get_file_info(fs.FileSelector(path)))
+    filesystem, path = storage.filesystem(settings, uri)
+    return sorted(info.base_name for info in filesystem.get_file_info(fs.FileSelector(path, allow_not_found=True)))
 
 
-def test_write_replaces_the_folder_with_one_ddl_shaped_file(settings):
-    folder = storage.join(settings.layer_uri("gold"), "ml_demand_forecast")
-    storage.write_bytes(settings, storage.join(folder, "part-00007-old.snappy.parquet"), b"stale")
-    storage.write_bytes(settings, storage.join(folder, "_SUCCESS"), b"")
+def test_write_publishes_one_ddl_shaped_file_and_drops_the_old_folder(settings):
+    in_place = storage.join(settings.layer_uri("gold"), "ml_demand_forecast")
+    storage.write_bytes(settings, storage.join(in_place, "part-00007-old.snappy.parquet"), b"stale")
+    storage.write_bytes(settings, storage.join(in_place, "_SUCCESS"), b"")
 
-    assert write_gold(settings, "ml_demand_forecast", FORECAST) == 2
+    assert write_gold(settings, "ml_demand_forecast", FORECAST, "v1") == 2
 
-    assert _files(settings, "ml_demand_forecast") == ["part-00000.parquet"]
+    folder = publication.table_uri(settings, "ml_demand_forecast")
+    assert folder != in_place and _files(settings, in_place) == []
+    assert _files(settings, folder) == ["part-00000.parquet"]
     written = pq.read_table(io.BytesIO(storage.read_bytes(settings, storage.join(folder, "part-00000.parquet"))))
     assert written.schema == arrow_schema("ml_demand_forecast")
     assert written.schema.field("week_start").type == pa.date32()

@@ -21,7 +21,7 @@ PIPELINE_COLUMNS = ("customer_id", "as_of_date", "recency_days", "frequency", "m
 @pytest.mark.spark
 @pytest.mark.parametrize("table", ML_TABLES)
 def test_outputs_have_exactly_the_ddl_columns_and_types(ml_world, table):
-    written = pq.read_table(ml_world.gold / table)
+    written = pq.read_table(ml_world.gold(table))
     assert written.schema.names == arrow_schema(table).names
     assert [str(field.type) for field in written.schema] == [str(field.type) for field in arrow_schema(table)]
     assert ml_world.summary.rows_written[table] == written.num_rows > 0

@@ -1,10 +1,17 @@
 """The gold step behind its gates, with Spark: a clean silver layer is published; a defect in
-silver or in the built gold stops the step and leaves the published gold exactly as it was."""
+silver or in the built gold stops the step and leaves the published gold exactly as it was, and
+so does a gold run killed half-way."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -12,17 +19,20 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import functions as F
 
+from jobs import publication
 from jobs.config import Settings, load_settings
 from jobs.model.tables import STAR_SCHEMA, tables
 from jobs.pipeline import gold
 from jobs.pipeline.gold import run_gold
 from jobs.quality.gate import QualityGateFailed, validate_gold
 from jobs.quality.location import data_docs_index
+from jobs.warehouse import build_warehouse, connect
 from silver_data import clean_silver_rows, write_silver
 
 pytestmark = pytest.mark.spark
 
 GOLD_TABLES = list(tables(STAR_SCHEMA))
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(home: Path) -> Settings:
@@ -44,19 +54,23 @@ def published(tmp_path_factory, spark):
 
 @pytest.fixture
 def copy_of_published(published, tmp_path) -> tuple[Settings, dict]:
-    """A private copy of the published home, for a test that breaks something."""
+    """A private copy of the published home and its silver rows, for a test that breaks something."""
     home, rows, _ = published
     shutil.copytree(home, tmp_path, dirs_exist_ok=True)
-    return _settings(tmp_path), rows
+    return _settings(tmp_path), copy.deepcopy(rows)
 
 
 def _gold_files(settings: Settings) -> dict[str, str]:
-    """Content hash of every file of the published gold tables."""
-    root = Path(settings.layer_uri("gold"))
+    """Content hash of every file of the gold tables a reader finds now."""
+    locate = publication.locator(settings)
     return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for table in GOLD_TABLES for path in sorted((root / table).rglob("*")) if path.is_file()
+        f"{table}/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+        for table in GOLD_TABLES for path in sorted(Path(locate(table)).rglob("*")) if path.is_file()
     }
+
+
+def _publication_folders(settings: Settings) -> list[str]:
+    return sorted(path.name for path in Path(publication.publications_uri(settings)).iterdir() if path.is_dir())
 
 
 def _results(settings: Settings, run_id: str, suite: str) -> pd.DataFrame:
@@ -67,7 +81,10 @@ def test_clean_silver_is_published_with_every_expectation_met(published):
     home, rows, records = published
     settings = _settings(home)
     gold_root = Path(settings.layer_uri("gold"))
-    assert {path.name for path in gold_root.iterdir()} == {*GOLD_TABLES, "dq_results"}  # staging removed
+    assert {path.name for path in gold_root.iterdir()} == {"_publications", "dq_results"}
+    current = publication.current(settings)
+    assert (current.run_id, set(current.tables)) == ("clean", set(GOLD_TABLES))
+    assert _publication_folders(settings) == sorted(set(current.tables.values()))
     assert {record.target for record in records} == {f"gold.{table}" for table in GOLD_TABLES}
 
     silver_results, gold_results = _results(settings, "clean", "silver"), _results(settings, "clean", "gold")
@@ -75,11 +92,11 @@ def test_clean_silver_is_published_with_every_expectation_met(published):
     assert set(gold_results["dataset"]) == {f"gold.{table}" for table in GOLD_TABLES}
 
     # The published tables hold what the clean silver rows say, counted here independently.
-    fact = pq.read_table(gold_root / "fact_transaction").to_pandas()
+    fact = pq.read_table(publication.table_uri(settings, "fact_transaction")).to_pandas()
     assert len(fact) == len(rows["transactions"])
     assert sum(fact["amount"]) == sum(row["amount"] for row in rows["transactions"])
     days = [row["transaction_ts"].date() for row in rows["transactions"]] + [row["snapshot_date"] for row in rows["inventory"]]
-    assert pq.read_table(gold_root / "dim_date").num_rows == (max(days) - min(days)).days + 1
+    assert pq.read_table(publication.table_uri(settings, "dim_date")).num_rows == (max(days) - min(days)).days + 1
     row_count = gold_results[(gold_results["dataset"] == "gold.dim_date")
                              & (gold_results["expectation"] == "expect_table_row_count_to_equal")]
     assert row_count["observed"].tolist() == [f"observed {(max(days) - min(days)).days + 1}"]
@@ -102,7 +119,7 @@ def test_corrupted_silver_stops_the_step_before_gold_is_touched(copy_of_publishe
     assert _gold_files(settings) == before
     failed = _results(settings, "broken", "silver")
     assert set(failed.loc[~failed["success"], "column_name"]) == {"account_id", "product_id"}
-    assert not (Path(settings.layer_uri("gold")) / "_staging").exists()
+    assert _publication_folders(settings) == sorted(set(publication.current(settings).tables.values()))
 
 
 def test_a_gold_defect_blocks_publishing(copy_of_published, spark, monkeypatch):
@@ -123,9 +140,9 @@ def test_a_gold_defect_blocks_publishing(copy_of_published, spark, monkeypatch):
 
     message = str(raised.value)
     assert message.startswith("gold quality gate failed: ")
-    assert "gold not published, staged tables removed" in message
+    assert "gold not published, its tables removed" in message
     assert _gold_files(settings) == before
-    assert not (Path(settings.layer_uri("gold")) / "_staging").exists()
+    assert _publication_folders(settings) == sorted(set(publication.current(settings).tables.values()))
     failed = _results(settings, "lossy", "gold")
     failed = failed[~failed["success"]]
     expected_sum = float(sum(row["amount"] for row in rows["transactions"]) - lost["amount"])
@@ -143,7 +160,7 @@ def test_a_tampered_gold_table_fails_its_key_expectations(published, tmp_path):
     home, _, _ = published
     settings = _settings(home)
     tampered = tmp_path / "gold"
-    shutil.copytree(settings.layer_uri("gold"), tampered)
+    shutil.copytree(Path(publication.table_uri(settings, "dim_product")).parent, tampered)
     products = pq.read_table(tampered / "dim_product").to_pandas()
     products.loc[1, "product_id"] = products.loc[0, "product_id"]
     shutil.rmtree(tampered / "dim_product")
@@ -158,3 +175,46 @@ def test_a_tampered_gold_table_fails_its_key_expectations(published, tmp_path):
     }
     html = data_docs_index(settings).read_text()
     assert all(f"gold.{table}" in html for table in GOLD_TABLES)
+
+
+def _tables_written(folder: Path) -> list[str]:
+    return [table for table in GOLD_TABLES if (folder / table / "_SUCCESS").exists()]
+
+
+def test_a_gold_run_killed_between_tables_changes_nothing_readers_see(copy_of_published, spark, tmp_path):
+    settings, rows = copy_of_published
+    before, published_before = _gold_files(settings), publication.current(settings)
+    old_revenue = sum(row["amount"] for row in rows["transactions"])
+    rows["transactions"][0]["amount"] += 100  # the next gold differs from the published one
+    write_silver(settings, rows)
+
+    log = tmp_path / "gold.log"
+    with log.open("wb") as output:
+        job = subprocess.Popen([sys.executable, "-m", "jobs.cli", "gold"], env={**os.environ, "RTDP_HOME": str(settings.home)},
+                               cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            started = [Path(publication.publications_uri(settings)) / name for name in _publication_folders(settings)
+                       if name not in published_before.tables.values()]
+            if started and len(_tables_written(started[0])) >= 2:
+                break
+            assert job.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.05)
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+
+    [killed] = started
+    assert 2 <= len(_tables_written(killed)) < len(GOLD_TABLES)  # killed between two tables
+    assert publication.current(settings) == published_before
+    assert _gold_files(settings) == before
+    build_warehouse(settings)  # a reader of the whole gold
+    with connect(settings.warehouse_path, read_only=True) as warehouse:
+        assert warehouse.execute("SELECT sum(amount) FROM fact_transaction").fetchone()[0] == old_revenue
+
+    run_gold(settings, spark, "after-the-kill")
+    folders = {*published_before.tables.values(), *publication.current(settings).tables.values()}
+    assert _publication_folders(settings) == sorted(folders)  # the killed run's folder is gone
+    fact = pq.read_table(publication.table_uri(settings, "fact_transaction")).to_pandas()
+    assert sum(fact["amount"]) == old_revenue + 100

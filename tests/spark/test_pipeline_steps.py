@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from jobs import publication
 from jobs.config import load_settings
 from jobs.errors import PlatformError
 from jobs.lineage.emit import PLATFORM_RUN_TAG
@@ -95,8 +96,13 @@ def read_parquet(folder: Path) -> list[dict]:
     return pq.read_table(folder).to_pylist()
 
 
-def gold_snapshot(gold: Path) -> dict[str, list[tuple]]:
-    return {table: sorted(tuple(row.values()) for row in read_parquet(gold / table)) for table in GOLD_TABLES}
+def published(settings, table: str) -> Path:
+    """The folder of a gold table as readers find it (the current publication)."""
+    return Path(publication.table_uri(settings, table))
+
+
+def gold_snapshot(settings) -> dict[str, list[tuple]]:
+    return {table: sorted(tuple(row.values()) for row in read_parquet(published(settings, table))) for table in GOLD_TABLES}
 
 
 def ddl_columns(ddl_file: Path) -> dict[str, list[tuple[str, str]]]:
@@ -203,7 +209,7 @@ def test_gold_parquet_schemas_match_the_ddl(pipeline_run):
     star_schema = ddl_columns(SQL_DDL / "star_schema.sql")
     assert sorted(star_schema) == sorted(GOLD_TABLES)
     for table, columns in star_schema.items():
-        files = list((Path(settings.layer_uri("gold")) / table).glob("*.parquet"))
+        files = list(published(settings, table).glob("*.parquet"))
         assert len(files) == 1, table
         schema = pq.read_schema(files[0])
         assert [(field.name, str(field.type)) for field in schema] == [
@@ -213,9 +219,7 @@ def test_gold_parquet_schemas_match_the_ddl(pipeline_run):
 
 def test_gold_content(pipeline_run):
     settings, _ = pipeline_run
-    gold = Path(settings.layer_uri("gold"))
-
-    customers = read_parquet(gold / "dim_customer")
+    customers = read_parquet(published(settings, "dim_customer"))
     assert [(c["customer_key"], c["customer_id"], c["location"], c["is_current"]) for c in customers] == [
         (1, "C001", "Paris, France", False), (2, "C001", "Lyon, France", False), (3, "C001", "Nice, France", True),
         (4, "C002", "Berlin, Germany", True), (5, "C004", "Oslo, Norway", True),
@@ -226,22 +230,22 @@ def test_gold_content(pipeline_run):
         datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(9999, 12, 31),
     ]
 
-    assert read_parquet(gold / "bridge_customer_account") == [
+    assert read_parquet(published(settings, "bridge_customer_account")) == [
         {"customer_id": "C001", "account_id": "A01", "relationship_type": "Primary"},
         {"customer_id": "C002", "account_id": "A01", "relationship_type": "Secondary"},
         {"customer_id": "C002", "account_id": "A02", "relationship_type": "Primary"},
     ]
-    facts = read_parquet(gold / "fact_transaction")
+    facts = read_parquet(published(settings, "fact_transaction"))
     assert [(f["transaction_id"], f["date_key"], f["amount"], f["channel"]) for f in facts] == [
         ("T01", 20250130, Decimal("800.00"), "online"), ("T02", 20250201, Decimal("25.00"), "store"),
         ("T03", 20250203, Decimal("12.50"), "mobile"),
     ]
-    days = read_parquet(gold / "dim_date")
+    days = read_parquet(published(settings, "dim_date"))
     assert [d["full_date"] for d in days] == [date(2025, 1, day) for day in range(28, 32)] + [
         date(2025, 2, day) for day in range(1, 4)
     ]
     behavior = {b["customer_id"]: (b["recency_days"], b["frequency"], b["monetary"], b["distinct_categories"])
-                for b in read_parquet(gold / "fact_customer_behavior")}
+                for b in read_parquet(published(settings, "fact_customer_behavior"))}
     assert behavior == {
         "C001": (2, 2, Decimal("825.00"), 2),
         "C002": (0, 3, Decimal("837.50"), 2),
@@ -251,15 +255,14 @@ def test_gold_content(pipeline_run):
 
 def test_rerun_gives_identical_gold_and_batch_ids(pipeline_run, caplog):
     settings, _ = pipeline_run
-    gold = Path(settings.layer_uri("gold"))
     bronze = Path(settings.layer_uri("bronze"))
-    before = gold_snapshot(gold)
+    before = gold_snapshot(settings)
     batches_before = {row["batch_id"] for row in read_parquet(bronze / "transactions")}
 
     with caplog.at_level(logging.WARNING, logger="jobs.pipeline.bronze"):
         records = run_pipeline(settings, run_id="run-2")
 
-    assert gold_snapshot(gold) == before
+    assert gold_snapshot(settings) == before
     assert {row["batch_id"] for row in read_parquet(bronze / "transactions")} == batches_before
     assert {record.run_id for record in records} == {"run-2"}
     assert any("accounts.csv" in message and "branch" in message for message in caplog.messages)
@@ -322,16 +325,15 @@ def test_silver_without_bronze_is_one_line_error(spark, tmp_path, monkeypatch):
 def test_a_new_customer_that_sorts_first_renumbers_nobody(spark, tmp_path, monkeypatch):
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
     settings = load_settings("local")
-    dim_customer = Path(settings.layer_uri("gold")) / "dim_customer"
     write_raw_files(Path(settings.layer_uri("raw")))
     run_pipeline(settings, run_id="keys-1")
-    before = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(dim_customer)}
+    before = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(published(settings, "dim_customer"))}
 
     header, lines = RAW["customers"]
     newcomer = ('C000,Al Ames,al@example.com,"Turku, Finland",Individual,2024-05-01T00:00:00', KEEP)
     write_raw_files(Path(settings.layer_uri("raw")), dict(RAW, customers=(header, [newcomer, *lines])))
     run_pipeline(settings, run_id="keys-2")
-    after = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(dim_customer)}
+    after = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(published(settings, "dim_customer"))}
 
     assert {version: after[version] for version in before} == before
     assert after[("C000", datetime(2024, 5, 1))] == max(before.values()) + 1

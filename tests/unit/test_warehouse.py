@@ -12,7 +12,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from moto.server import ThreadedMotoServer
 
 from jobs import storage
 from jobs.errors import PlatformError
@@ -216,19 +215,6 @@ def test_gold_table_without_a_ddl_column_is_one_line_error(local_settings):
     assert "\n" not in message
     assert message.startswith(f"cannot load {folder} into warehouse table dim_product: ")
     assert not local_settings.warehouse_path.exists()
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch):
-    """An S3 API on a free loopback port (moto), with dummy credentials."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def _s3_settings(local_settings, endpoint: str, bucket: str):
