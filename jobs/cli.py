@@ -69,6 +69,9 @@ def _generate(settings: Settings, scale: int, seed: int) -> None:
     from jobs.lineage.generation import generate_raw_with_lineage
 
     summary = generate_raw_with_lineage(settings, transactions=scale, seed=seed)
+    if summary.replaced:
+        console.print(f"A new world (seed {seed}, {scale:,} transactions) replaces the one before ({summary.replaced}): "
+                      "raw, bronze, silver, quarantine and gold were emptied, so the lake starts again.")
     _print_counts(f"Raw data written to {settings.layer_uri('raw')}", summary.row_counts)
 
 

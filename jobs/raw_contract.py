@@ -1,5 +1,6 @@
-"""The raw CSV files the generator writes and the bronze job reads: names and columns.
+"""The raw CSV files the generator writes and the bronze job reads: their columns.
 
+Where they are and how they are delivered (full extract, then daily change files): jobs.landing.
 Raw files are UTF-8 CSV with a header row, comma separated, RFC 4180 quoting. Timestamps are
 ISO 8601 in UTC (`2025-03-01T14:05:09`), dates `2025-03-01`, money with two decimals.
 """
@@ -19,7 +20,3 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
 
 # Ground truth the generator plants for evaluating models; the pipeline never reads it.
 TRUTH_FILES = ("anomalies", "churners", "affinities", "dirty_rows")
-
-
-def raw_file_name(dataset: str) -> str:
-    return f"{dataset}.csv"

@@ -107,6 +107,22 @@ def replace_bytes(settings: Settings, uri: str, data: bytes) -> None:
     os.replace(temporary, uri)
 
 
+def has_content(settings: Settings, uri: str) -> bool:
+    """True when the folder (or prefix) at `uri` holds anything."""
+    filesystem_, path = filesystem(settings, uri)
+    if filesystem_.get_file_info(path).type != fs.FileType.Directory:
+        return False
+    return bool(filesystem_.get_file_info(fs.FileSelector(path, allow_not_found=True)))
+
+
+def empty_dir(settings: Settings, uri: str) -> None:
+    """Remove everything inside a folder (or prefix) but keep it: a layer at the root of a
+    bucket must never take the bucket with it."""
+    filesystem_, path = filesystem(settings, uri)
+    if filesystem_.get_file_info(path).type == fs.FileType.Directory:
+        filesystem_.delete_dir_contents(path, missing_dir_ok=True)
+
+
 def delete_dir(settings: Settings, uri: str) -> None:
     """Remove a folder (or prefix) and everything below it; absent is fine."""
     filesystem_, path = filesystem(settings, uri)

@@ -1,8 +1,10 @@
 """Seeded test data: the raw CSV files of the platform plus the ground truth planted in them.
 
-`generate_raw(settings, transactions, seed)` writes the files of `jobs.raw_contract.RAW_COLUMNS`
-to the raw layer and the truth files (anomalies, churners, affinities, dirty_rows) to the
-truth layer. Faker (seeded with `seed_instance`) supplies pools of names, cities and
+`generate_raw(settings, transactions, seed)` writes the datasets of `jobs.raw_contract.RAW_COLUMNS`
+to the landing zone the way a source system delivers them (jobs.landing): a full extract with
+everything up to 2026-06-16, then one change file a day to 2026-06-30 with that day's new rows.
+The truth files (anomalies, churners, affinities, dirty_rows) go to the truth layer. Another
+seed or scale is another world: generating it empties the lake built from the one before. Faker (seeded with `seed_instance`) supplies pools of names, cities and
 companies; numpy (`default_rng(seed)`) draws all volumes, vectorised. The history window is
 fixed (2024-07-01 to 2026-06-30), so the same seed and scale give byte-identical files.
 
@@ -27,8 +29,8 @@ Shapes planted for the analytics and ML work:
   Truth: affinities.csv (product_a, product_b).
 - Anomalies: about 0.5% of transactions, each 5-20x the account's median amount, some at
   1-4 am, some in bursts of 3-5 within minutes. Truth: anomalies.csv (transaction_id,
-  anomaly_type); transactions.csv does not mark them.
-- SCD type 2 source: about 10% of customers appear again in customers.csv with a later
+  anomaly_type); the transaction extracts do not mark them.
+- SCD type 2 source: about 10% of customers appear again in the customer extracts with a later
   updated_at and a new location (2% twice); the first version's updated_at is the sign-up time.
 - Amounts: amount = quantity x list_price x (1 - discount), discount 0, 5, 10 or 20%, rounded
   to the cent; channels online, mobile, store, phone, each account with a preferred one.

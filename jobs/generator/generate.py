@@ -1,12 +1,15 @@
-"""Generate every raw CSV and truth file for one seed and scale, and write them out."""
+"""Generate every raw extract and truth file for one seed and scale, and write them out."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 import numpy as np
+import pyarrow as pa
 
-from jobs import storage
+from jobs import landing, storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.generator import csv_columns
@@ -25,31 +28,81 @@ from jobs.generator.people import Customers, build_customers
 from jobs.generator.planted_anomalies import plant_anomalies
 from jobs.generator.pools import build_pools
 from jobs.generator.sizes import Sizes, sizes_for
+from jobs.generator.timeline import END_EPOCH_DAY, FULL_EXTRACT_EPOCH_DAY, SECONDS_PER_DAY
 from jobs.generator.transactions import TransactionRows, build_transactions
 from jobs.model.values import WAREHOUSES
-from jobs.raw_contract import raw_file_name
+
+log = logging.getLogger(__name__)
+# The lake layers built from the raw data: a new world empties them with the landing zone.
+_DERIVED_LAYERS = ("bronze", "silver", "quarantine", "gold")
 
 
 @dataclass(frozen=True)
 class GenerationSummary:
-    """What generate_raw wrote: rows per file and the two folders (local paths or s3:// URIs)."""
+    """What generate_raw wrote: rows per dataset, the two folders (local paths or s3:// URIs)
+    and, when it replaced the data of another world, that world."""
 
     row_counts: dict[str, int]  # dataset name -> rows written: raw datasets, then truth files
     raw_uri: str
     truth_uri: str
+    replaced: str | None = None  # what the new world replaced, e.g. "seed 7, 1,000 transactions"
 
 
-class _Writer:
-    """Writes CSV files into one layer and remembers how many rows each got."""
+def _epoch_date(epoch_day: int) -> date:
+    return date(1970, 1, 1) + timedelta(days=int(epoch_day))
 
-    def __init__(self, settings: Settings, layer: str) -> None:
+
+class _Landing:
+    """Writes each raw dataset as the source system delivers it: a full extract with every row
+    up to FULL_EXTRACT_EPOCH_DAY, then one change file per day with that day's rows (header
+    only on a day without any)."""
+
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.uri = settings.layer_uri(layer)
+        self.uri = settings.layer_uri("raw")
+        self.row_counts: dict[str, int] = {}
+
+    def write(self, dataset: str, columns: csv_columns.Columns, days: np.ndarray | None = None) -> None:
+        """`days`: the epoch day each row belongs to (None: every row is in the full extract)."""
+        rows = len(next(iter(columns.values())))
+        extract_day = np.full(rows, FULL_EXTRACT_EPOCH_DAY) if days is None else np.clip(
+            days, FULL_EXTRACT_EPOCH_DAY, END_EPOCH_DAY)
+        for day in range(FULL_EXTRACT_EPOCH_DAY, END_EPOCH_DAY + 1):
+            keep = pa.array(extract_day == day)
+            part = {name: values.filter(keep) for name, values in columns.items()}
+            uri = landing.extract_uri(self.settings, dataset, _epoch_date(day))
+            storage.write_bytes(self.settings, uri, csv_bytes(part))
+        self.row_counts[dataset] = rows
+
+
+class _Truth:
+    """Writes the truth files, one CSV each, and remembers how many rows each got."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.uri = settings.layer_uri("truth")
         self.row_counts: dict[str, int] = {}
 
     def write(self, name: str, columns: csv_columns.Columns) -> None:
-        storage.write_bytes(self.settings, storage.join(self.uri, raw_file_name(name)), csv_bytes(columns))
+        storage.write_bytes(self.settings, storage.join(self.uri, f"{name}.csv"), csv_bytes(columns))
         self.row_counts[name] = len(next(iter(columns.values())))
+
+
+def _start_new_world(settings: Settings, generated: landing.World) -> str | None:
+    """Empty the landing zone and the lake built from it when they hold another world's data
+    (or data from before worlds were recorded); return what was replaced. The same world again
+    keeps everything: its files come out byte-identical, so bronze has nothing new to ingest."""
+    previous = landing.world(settings)
+    if previous == generated:
+        return None
+    layers = ("raw", *_DERIVED_LAYERS)
+    if previous is None and not any(storage.has_content(settings, settings.layer_uri(layer)) for layer in layers):
+        return None  # a first run on an empty lake
+    for layer in layers:
+        storage.empty_dir(settings, settings.layer_uri(layer))
+    replaced = str(previous) if previous else "data of an unrecorded world"
+    log.warning("a new world (%s) replaces %s: raw, bronze, silver, quarantine and gold were emptied", generated, replaced)
+    return replaced
 
 
 def _in_time_order(rows: TransactionRows) -> tuple[TransactionRows, np.ndarray]:
@@ -64,6 +117,7 @@ def _in_time_order(rows: TransactionRows) -> tuple[TransactionRows, np.ndarray]:
 @dataclass(frozen=True)
 class _TransactionFile:
     columns: csv_columns.Columns
+    days: np.ndarray  # the extract day of each row
     anomalies: csv_columns.Columns
     dirty_truth: list[tuple[str, str, str]]
 
@@ -84,21 +138,27 @@ def _transaction_file(rng: np.random.Generator, sizes: Sizes, customers: Custome
     written, numbers, dirty = plant_transaction_defects(rng, rows, protected, sizes.dirty_transactions)
     return _TransactionFile(
         columns=csv_columns.transactions_columns(written, numbers, accounts.count, sizes.products, dirty),
+        # Rows are in time order but a planted duplicate may follow its original across midnight:
+        # a running maximum keeps every row in the extract of the row before it or a later one.
+        days=np.maximum.accumulate(written.seconds // SECONDS_PER_DAY),
         anomalies=csv_columns.anomalies_columns(anomalies, anomaly_at + 1),
         dirty_truth=dirty.truth,
     )
 
 
 def generate_raw(settings: Settings, transactions: int, seed: int) -> GenerationSummary:
-    """Write the raw CSVs of RAW_COLUMNS to the raw layer and the truth files to the truth layer.
+    """Write the raw datasets of RAW_COLUMNS as extracts to the landing zone (jobs.landing) and
+    the truth files to the truth layer.
 
-    `transactions` (1,000..10,000,000) is the number of rows of transactions.csv; every other
-    size follows from it. The same seed and scale give byte-identical files. Raises
-    PlatformError for a scale out of range or a negative seed.
+    `transactions` (1,000..10,000,000) is the number of transaction rows; every other size
+    follows from it. The same seed and scale give byte-identical files. Data of another seed or
+    scale is removed first, with the lake built from it (see GenerationSummary.replaced).
+    Raises PlatformError for a scale out of range or a negative seed.
     """
     if seed < 0:
         raise PlatformError(f"seed must be zero or positive, got {seed}")
     sizes = sizes_for(transactions, len(TRANSACTION_DEFECTS))
+    generated = landing.World(seed=seed, transactions=transactions)
     rng = np.random.default_rng(seed)
     pools = build_pools(seed)
     catalog = build_catalog(rng, pools, sizes.products, sizes.affinity_pairs)
@@ -109,17 +169,23 @@ def generate_raw(settings: Settings, transactions: int, seed: int) -> Generation
     extra_products, product_truth = dirty_product_rows(rng, pools, sizes.products + 1, sizes.dirty_products)
     inventory = build_inventory(rng, catalog, len(WAREHOUSES))
 
-    raw = _Writer(settings, "raw")
-    raw.write("customers", csv_columns.customers_columns(customers, pools, extra_customers))
+    replaced = _start_new_world(settings, generated)
+    raw = _Landing(settings)
+    version_days = customers.version_seconds // SECONDS_PER_DAY
+    raw.write("customers", csv_columns.customers_columns(customers, pools, extra_customers),
+              np.concatenate([version_days, np.full(len(extra_customers), FULL_EXTRACT_EPOCH_DAY)]))
     raw.write("products", csv_columns.products_columns(catalog, extra_products))
-    raw.write("accounts", csv_columns.accounts_columns(accounts))
-    raw.write("customer_accounts", csv_columns.customer_accounts_columns(accounts, customers.count))
-    raw.write("transactions", transaction_file.columns)
-    raw.write("inventory", csv_columns.inventory_columns(inventory, sizes.products, WAREHOUSES))
+    raw.write("accounts", csv_columns.accounts_columns(accounts), accounts.opened_day)
+    raw.write("customer_accounts", csv_columns.customer_accounts_columns(accounts, customers.count),
+              accounts.opened_day[accounts.holder_account])
+    raw.write("transactions", transaction_file.columns, transaction_file.days)
+    raw.write("inventory", csv_columns.inventory_columns(inventory, sizes.products, WAREHOUSES), inventory.snapshot_day)
+    landing.record_world(settings, generated)
 
-    truth = _Writer(settings, "truth")
+    truth = _Truth(settings)
     truth.write("anomalies", transaction_file.anomalies)
     truth.write("churners", csv_columns.churners_columns(customers))
     truth.write("affinities", csv_columns.affinities_columns(catalog))
     truth.write("dirty_rows", csv_columns.dirty_rows_columns(customer_truth + product_truth + transaction_file.dirty_truth))
-    return GenerationSummary(row_counts=raw.row_counts | truth.row_counts, raw_uri=raw.uri, truth_uri=truth.uri)
+    return GenerationSummary(row_counts=raw.row_counts | truth.row_counts, raw_uri=raw.uri, truth_uri=truth.uri,
+                             replaced=replaced)

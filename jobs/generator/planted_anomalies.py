@@ -3,7 +3,7 @@
 Every anomaly is a purchase of an expensive product worth 5-20x the account's median line
 amount (amount still equals quantity x list price, no discount). On top of that:
 `amount_spike` keeps its usual time, `odd_hour` moves to 1-4 am, and `burst` is 3-5
-such purchases on one account within minutes, online. Nothing in transactions.csv marks
+such purchases on one account within minutes, online. Nothing in the transaction extracts marks
 them; only the truth file does.
 """
 

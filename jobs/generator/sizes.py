@@ -31,7 +31,7 @@ class Sizes:
 
 
 def sizes_for(transactions: int, dirty_kinds: int) -> Sizes:
-    """Sizes for `transactions` rows in transactions.csv (dirty rows included).
+    """Sizes for `transactions` transaction rows (dirty rows included).
 
     Raises PlatformError outside 1,000..10,000,000. `dirty_kinds` is the number of defect
     kinds, so that even the smallest scale shows each kind at least twice.

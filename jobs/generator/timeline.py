@@ -13,7 +13,11 @@ WINDOW_START = np.datetime64("2024-07-01", "D")
 WINDOW_END = np.datetime64("2026-06-30", "D")  # last day with data, inclusive
 WINDOW_DAYS = int((WINDOW_END - WINDOW_START).astype(int)) + 1
 START_EPOCH_DAY = int(WINDOW_START.astype("datetime64[D]").astype(np.int64))
+END_EPOCH_DAY = int(WINDOW_END.astype(np.int64))
 SECONDS_PER_DAY = 86_400
+# The source delivers a full extract as of this many days before the end, then one change file a day.
+CHANGE_DAYS = 14
+FULL_EXTRACT_EPOCH_DAY = END_EPOCH_DAY - CHANGE_DAYS
 
 # Monday..Sunday multipliers: weekend uplift, a slightly busier Friday.
 WEEKDAY_FACTOR = np.array([0.90, 0.90, 0.95, 1.00, 1.10, 1.35, 1.25])

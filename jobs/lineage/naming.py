@@ -5,7 +5,8 @@ quarantine.*, gold.*, warehouse.<table>, report.<report name>. Names follow the 
 naming conventions, so the same dataset gets the same identity from every job:
 
 - files and folders on local disk: namespace `file`, name = absolute path
-  (raw.transactions -> `<raw>/transactions.csv`, silver.transactions -> `<silver>/transactions`,
+  (raw.transactions -> `<raw>/transactions`, the folder of its extracts, silver.transactions ->
+  `<silver>/transactions`, gold.dim_product -> `<gold>/dim_product` whichever publication holds it,
   report.01_revenue_trends -> `<reports dir>/01_revenue_trends.csv`, the CSV the report writes);
 - the same in S3: namespace `s3://<bucket>`, name = object key prefix without leading slash;
 - Kafka topics: namespace `kafka://<first bootstrap host:port>`, name = topic with the
@@ -23,7 +24,6 @@ from urllib.parse import urlparse
 from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from jobs.raw_contract import raw_file_name
 
 LAKE_LAYERS = ("bronze", "silver", "quarantine", "gold")
 LAYERS = ("raw", "kafka", *LAKE_LAYERS, "warehouse", "report")
@@ -48,9 +48,7 @@ def _location(uri: str) -> tuple[str, str]:
 def dataset_uri(settings: Settings, key: str) -> str | None:
     """Where a file-backed dataset lives (local path or s3:// URI); None for topics and tables."""
     layer, name = split_key(key)
-    if layer == "raw":
-        return storage.join(settings.layer_uri("raw"), raw_file_name(name))
-    if layer in LAKE_LAYERS:
+    if layer == "raw" or layer in LAKE_LAYERS:
         return storage.join(settings.layer_uri(layer), name)
     if layer == "report":
         return str(settings.reports_dir / f"{name}.csv")
@@ -94,7 +92,9 @@ def dataset_key(settings: Settings, namespace: str, name: str) -> str | None:
     for layer, (layer_namespace, folder) in folders.items():
         if namespace != layer_namespace or parent != folder.rstrip("/"):
             continue
-        if layer in ("raw", "report"):
+        if layer == "report":
             return f"{layer}.{path.stem}" if path.suffix == ".csv" else None
+        if layer == "raw" and path.suffix:
+            return None  # a file beside the dataset folders, e.g. the world record
         return f"{layer}.{path.name}"
     return None

@@ -10,9 +10,10 @@ Batch (raw CSV -> silver, jobs.pipeline.silver_rules), in this order:
 3. Values, in column order: NEGATIVE_PRICE, NEGATIVE_AMOUNT, NON_POSITIVE_QUANTITY,
    NEGATIVE_QUANTITY, UNKNOWN_CHANNEL, INVALID_EMAIL, INVALID_RELATIONSHIP_TYPE.
 4. References, in column order: UNKNOWN_CUSTOMER, UNKNOWN_ACCOUNT, UNKNOWN_PRODUCT.
-5. Duplicates, among the rows that passed everything above, "first" meaning first in the raw
-   file: DUPLICATE_ROW (same content as an earlier row), then the key rules (same key as an
-   earlier row, other content), e.g. DUPLICATE_TRANSACTION_ID.
+5. Duplicates, among the rows that passed everything above, "first" meaning first delivered
+   (earliest extract, then first in its file; for products and accounts, type 1, the latest
+   extract comes first): DUPLICATE_ROW (same content as an earlier row), then the key rules
+   (same key as an earlier row, other content), e.g. DUPLICATE_TRANSACTION_ID.
 6. Account holders: every account needs exactly one Primary holder. DUPLICATE_PRIMARY_HOLDER
    rejects any Primary link after the first on an account; MISSING_PRIMARY_HOLDER rejects an
    account with no Primary link, and its remaining (Secondary) links are then rejected as
@@ -81,8 +82,12 @@ UNKNOWN_PRODUCT = _reason("unknown_product", "batch", "the product_id is not in 
 DUPLICATE_ROW = _reason("duplicate_row", "batch", "same content as an earlier row")
 DUPLICATE_CUSTOMER_VERSION = _reason("duplicate_customer_version", "batch",
                                      "same customer_id and updated_at as an earlier version, other attributes")
-DUPLICATE_PRODUCT_ID = _reason("duplicate_product_id", "batch", "same product_id as an earlier row, other content")
-DUPLICATE_ACCOUNT_ID = _reason("duplicate_account_id", "batch", "same account_id as an earlier row, other content")
+DUPLICATE_PRODUCT_ID = _reason("duplicate_product_id", "batch",
+                               "same product_id as an earlier row of its extract or as a row of a later extract "
+                               "(the latest extract wins), other content")
+DUPLICATE_ACCOUNT_ID = _reason("duplicate_account_id", "batch",
+                               "same account_id as an earlier row of its extract or as a row of a later extract "
+                               "(the latest extract wins), other content")
 DUPLICATE_CUSTOMER_ACCOUNT = _reason("duplicate_customer_account", "batch",
                                      "same customer_id and account_id as an earlier link, other relationship type")
 DUPLICATE_TRANSACTION_ID = _reason("duplicate_transaction_id", "batch",

@@ -59,8 +59,10 @@ def build_dim_customer(customers: DataFrame, known_keys: DataFrame | None = None
 
     customer_key is a surrogate key that never changes: a version listed in `known_keys`
     (customer_id, valid_from, customer_key: the published dim_customer) keeps its key, and new
-    versions get the next numbers after the highest known key, in (customer_id, valid_from)
-    order. A new customer that sorts first therefore renumbers nobody.
+    versions get the next numbers after the highest known key, in delivery order (source_file,
+    the extract), then (customer_id, valid_from). A new customer that sorts first therefore
+    renumbers nobody, and building once from every extract gives the keys that building after
+    each extract gave.
     """
     history = Window.partitionBy("customer_id").orderBy("updated_at")
     attributes = F.struct(*CUSTOMER_ATTRIBUTES)
@@ -76,7 +78,7 @@ def build_dim_customer(customers: DataFrame, known_keys: DataFrame | None = None
     else:
         versions = versions.withColumn("customer_key", F.lit(None).cast("bigint"))
     unkeyed = F.col("customer_key").isNull()
-    new_key = F.lit(highest) + F.row_number().over(Window.partitionBy(unkeyed).orderBy("customer_id", "updated_at"))
+    new_key = F.lit(highest) + F.row_number().over(Window.partitionBy(unkeyed).orderBy("source_file", "customer_id", "updated_at"))
     return conform(
         versions.select(
             F.when(unkeyed, new_key).otherwise(F.col("customer_key")).alias("customer_key"),

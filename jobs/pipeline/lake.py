@@ -32,6 +32,13 @@ def write(frame: DataFrame, uri: str) -> None:
     frame.write.mode("overwrite").parquet(storage.spark_path(uri))
 
 
+def write_partitions(frame: DataFrame, uri: str, column: str) -> None:
+    """Write `frame` into `<uri>/<column>=<value>/` folders, replacing the folders of the values
+    it holds and leaving every other folder as it was (so writing a batch again is harmless)."""
+    (frame.write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy(column)
+     .parquet(storage.spark_path(uri)))
+
+
 def write_sorted(frame: DataFrame, uri: str, keys: Sequence[str]) -> None:
     """Replace the dataset at `uri` with `frame` as one file with rows sorted by `keys`.
 

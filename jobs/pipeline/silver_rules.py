@@ -5,6 +5,11 @@ takes bronze rows (all strings, see jobs.pipeline.bronze) and returns the silver
 quarantine rows; every input row ends up in exactly one of the two. A rejected row carries one
 reason, the first rule it fails, in the order documented in jobs.model.reasons.
 
+Bronze holds every extract ever delivered, so "earlier" means an earlier extract, then an
+earlier row of the same extract: the first delivery of a customer version, a transaction or
+a stock snapshot wins. Products and accounts are type 1 (the source re-sends the whole row
+when it changes): there the latest extract wins, and within an extract the first row.
+
 Cleaning: every field is trimmed and an empty field counts as missing; emails are lower-cased,
 channels lower-cased and relationship types capitalised (`primary` -> `Primary`) before the
 rules look at them. Types are cast with try_cast semantics: a value that does not parse is
@@ -39,6 +44,8 @@ _KNOWN_KEY = "_known_key"
 _PENDING = "_pending"
 _RANK_IN_KEY = "_rank_in_key"
 _RANK_IN_CONTENT = "_rank_in_content"
+# Delivery order: extracts are named by date within a dataset's folder, rows by position.
+_ARRIVAL = ("source_file", SOURCE_ROW)
 
 MONEY = T.DecimalType(12, 2)
 BALANCE = T.DecimalType(14, 2)
@@ -126,22 +133,25 @@ def _flag_later(
     checked: DataFrame, dataset: str, key: Sequence[str], reason: str, among: Column | None = None
 ) -> DataFrame:
     """Reject passing rows (optionally only those matching `among`) that repeat the `key` of an
-    earlier passing row. Earlier = earlier in the raw file, then by content, so the choice is
-    the same on every run."""
+    earlier passing row. Earlier = delivered earlier, then by content, so the choice is the
+    same on every run."""
     candidate = F.col(_REASON).isNull() if among is None else F.col(_REASON).isNull() & among
-    order = Window.partitionBy(candidate, *key).orderBy(SOURCE_ROW, *RAW_COLUMNS[dataset])
+    order = Window.partitionBy(candidate, *key).orderBy(*_ARRIVAL, *RAW_COLUMNS[dataset])
     return _flag(checked, [(reason, candidate & (F.row_number().over(order) > 1))])
 
 
-def _flag_duplicates(checked: DataFrame, dataset: str, keys: Sequence[tuple[Sequence[str], str]]) -> DataFrame:
-    """Exact copies first (DUPLICATE_ROW), then each business key with its own reason."""
+def _flag_duplicates(checked: DataFrame, dataset: str, keys: Sequence[tuple[Sequence[str], str]],
+                     latest_extract_wins: bool = False) -> DataFrame:
+    """Exact copies first (DUPLICATE_ROW), then each business key with its own reason. The row
+    kept is the first delivered, or with `latest_extract_wins` the first of the latest extract."""
     columns = RAW_COLUMNS[dataset]
     (first_key, first_reason), *other_keys = keys
     # The first row of a key group is never an exact copy, so "same key as an earlier row that
     # is not itself a copy" is simply "not first in its key group". Copies share their key, so
     # the shuffle by key also serves the window by content (Spark then only sorts).
     checked = checked.withColumn(_PENDING, F.col(_REASON).isNull())
-    order = (SOURCE_ROW, *columns)
+    extract = F.col("source_file").desc() if latest_extract_wins else F.col("source_file")
+    order = (extract, SOURCE_ROW, *columns)
     checked = checked.withColumn(
         _RANK_IN_KEY, F.row_number().over(Window.partitionBy(_PENDING, *first_key).orderBy(*order))
     ).withColumn(_RANK_IN_CONTENT, F.row_number().over(Window.partitionBy(_PENDING, *columns).orderBy(*order)))
@@ -176,16 +186,18 @@ def validate_customers(bronze: DataFrame) -> Validated:
 
 
 def validate_products(bronze: DataFrame) -> Validated:
-    """Products with prices as DECIMAL(12,2), never negative, one row per product_id."""
+    """Products with prices as DECIMAL(12,2), never negative, one row per product_id (the
+    latest extract's)."""
     checked = _checked(bronze, "products", {"cost_price": MONEY, "list_price": MONEY})
     checked = _flag(checked, [(R.NEGATIVE_PRICE, (F.col("cost_price") < 0) | (F.col("list_price") < 0))])
-    checked = _flag_duplicates(checked, "products", [(("product_id",), R.DUPLICATE_PRODUCT_ID)])
+    checked = _flag_duplicates(checked, "products", [(("product_id",), R.DUPLICATE_PRODUCT_ID)],
+                               latest_extract_wins=True)
     return _split(checked, "products")
 
 
 def _check_accounts(bronze: DataFrame) -> DataFrame:
     checked = _checked(bronze, "accounts", {"balance": BALANCE, "opened_date": DATE})
-    return _flag_duplicates(checked, "accounts", [(("account_id",), R.DUPLICATE_ACCOUNT_ID)])
+    return _flag_duplicates(checked, "accounts", [(("account_id",), R.DUPLICATE_ACCOUNT_ID)], latest_extract_wins=True)
 
 
 def _check_holders(bronze: DataFrame, valid_customers: DataFrame, accounts: DataFrame) -> DataFrame:

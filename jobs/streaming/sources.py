@@ -1,6 +1,6 @@
 """Where produced events come from: a replay of the generated history or a live synthetic stream.
 
-Replay turns each row of the raw transactions file into a transaction event, as it is: dirty
+Replay turns each row of the raw transaction extracts, oldest first, into a transaction event, as it is: dirty
 rows stay dirty, so they show up in the dead-letter topic and quarantine. Event ids are derived
 from the transaction_id, so replaying twice sends the same events and silver keeps them once.
 
@@ -21,12 +21,12 @@ from decimal import Decimal, InvalidOperation
 import pyarrow as pa
 from pyarrow import csv
 
-from jobs import storage
+from jobs import landing, storage
 from jobs.config import Settings
 from jobs.contracts import INVENTORY_MOVEMENT, TRANSACTION
 from jobs.errors import PlatformError
 from jobs.model.values import CHANNELS, WAREHOUSES
-from jobs.raw_contract import RAW_COLUMNS, raw_file_name
+from jobs.raw_contract import RAW_COLUMNS
 from jobs.streaming.events import (
     OutgoingEvent,
     derived_event_id,
@@ -39,10 +39,7 @@ from jobs.streaming.events import (
 _INTEGER = re.compile(r"^-?[0-9]+$")
 
 
-def _raw_reader(settings: Settings, dataset: str) -> csv.CSVStreamingReader:
-    uri = storage.join(settings.layer_uri("raw"), raw_file_name(dataset))
-    if not storage.exists(settings, uri):
-        raise PlatformError(f"raw file {uri} not found: run `rtdp generate` first")
+def _raw_reader(settings: Settings, dataset: str, uri: str) -> csv.CSVStreamingReader:
     filesystem, path = storage.filesystem(settings, uri)
     columns = RAW_COLUMNS[dataset]
     return csv.open_csv(
@@ -53,9 +50,15 @@ def _raw_reader(settings: Settings, dataset: str) -> csv.CSVStreamingReader:
 
 
 def _raw_rows(settings: Settings, dataset: str) -> Iterator[dict[str, str]]:
-    with _raw_reader(settings, dataset) as reader:
-        for batch in reader:
-            yield from batch.to_pylist()
+    """Every row of every extract of `dataset`, oldest extract first."""
+    extracts = landing.extracts(settings, dataset)
+    if not extracts:
+        raise PlatformError(f"no {dataset} extracts in {landing.dataset_uri(settings, dataset)}: "
+                            "run `rtdp generate` first")
+    for extract in extracts:
+        with _raw_reader(settings, dataset, extract.uri) as reader:
+            for batch in reader:
+                yield from batch.to_pylist()
 
 
 def _timestamp_text(raw: str) -> str:
@@ -86,7 +89,7 @@ def replayed_transaction(row: dict[str, str], row_number: int) -> OutgoingEvent:
 
 
 def replay_transactions(settings: Settings) -> Iterator[OutgoingEvent]:
-    """Every row of the raw transactions file as an event, in file order (time order)."""
+    """Every row of the raw transaction extracts as an event, in delivery order (time order)."""
     for row_number, row in enumerate(_raw_rows(settings, "transactions"), start=1):
         yield replayed_transaction(row, row_number)
 
@@ -108,7 +111,7 @@ def _price(text: str) -> Decimal | None:
 
 
 def catalogue_from_raw(settings: Settings) -> Catalogue:
-    """The valid accounts and products of the raw files (dirty rows left out)."""
+    """The valid accounts and products of the raw extracts (dirty rows left out)."""
     account_pattern = re.compile(TRANSACTION.schema(1)["properties"]["account_id"]["pattern"])
     product_pattern = re.compile(TRANSACTION.schema(1)["properties"]["product_id"]["pattern"])
     accounts = tuple(row["account_id"] for row in _raw_rows(settings, "accounts") if account_pattern.match(row["account_id"]))

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS raw_customers (
     customer_type  VARCHAR,
     updated_at     VARCHAR
 );
-COMMENT ON TABLE raw_customers IS 'Customers as extracted from the source system, one row per version of a customer: the raw file customers.csv exactly as delivered, every field as text';
+COMMENT ON TABLE raw_customers IS 'Customers as extracted from the source system, one row per version of a customer: the extracts under raw/customers/ exactly as delivered, every field as text';
 COMMENT ON COLUMN raw_customers.customer_id IS 'Business key of the customer, e.g. C000042 [PII: indirect]';
 COMMENT ON COLUMN raw_customers.name IS 'Full name [PII: direct]';
 COMMENT ON COLUMN raw_customers.email IS 'Email address [PII: direct]';
@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS raw_products (
     cost_price    VARCHAR,
     list_price    VARCHAR
 );
-COMMENT ON TABLE raw_products IS 'Products on sale, one row per product: the raw file products.csv exactly as delivered, every field as text';
+COMMENT ON TABLE raw_products IS 'Products on sale, one row per product: the extracts under raw/products/ exactly as delivered, every field as text';
 COMMENT ON COLUMN raw_products.product_id IS 'Business key of the product, e.g. P0042';
 COMMENT ON COLUMN raw_products.product_name IS 'Display name of the product';
 COMMENT ON COLUMN raw_products.category IS 'Product category, e.g. Electronics';
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS raw_accounts (
     balance       VARCHAR,
     opened_date   VARCHAR
 );
-COMMENT ON TABLE raw_accounts IS 'Customer accounts that transactions are booked on: the raw file accounts.csv exactly as delivered, every field as text';
+COMMENT ON TABLE raw_accounts IS 'Customer accounts that transactions are booked on: the extracts under raw/accounts/ exactly as delivered, every field as text';
 COMMENT ON COLUMN raw_accounts.account_id IS 'Business key of the account, e.g. A000042 [PII: indirect]';
 COMMENT ON COLUMN raw_accounts.account_type IS 'Checking, Savings, Credit or Business';
 COMMENT ON COLUMN raw_accounts.balance IS 'Balance at the time of the extract; text with two decimals as received';
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS raw_customer_accounts (
     account_id         VARCHAR,
     relationship_type  VARCHAR
 );
-COMMENT ON TABLE raw_customer_accounts IS 'Which customers hold which accounts (Primary or Secondary holder): the raw file customer_accounts.csv exactly as delivered, every field as text';
+COMMENT ON TABLE raw_customer_accounts IS 'Which customers hold which accounts (Primary or Secondary holder): the extracts under raw/customer_accounts/ exactly as delivered, every field as text';
 COMMENT ON COLUMN raw_customer_accounts.customer_id IS 'Holder of the account (business key of the customer) [PII: indirect]';
 COMMENT ON COLUMN raw_customer_accounts.account_id IS 'The account held [PII: indirect]';
 COMMENT ON COLUMN raw_customer_accounts.relationship_type IS 'Primary (exactly one per account) or Secondary';
@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS raw_transactions (
     transaction_ts  VARCHAR,
     channel         VARCHAR
 );
-COMMENT ON TABLE raw_transactions IS 'Sales transactions, one row per transaction line: the raw file transactions.csv exactly as delivered, every field as text';
+COMMENT ON TABLE raw_transactions IS 'Sales transactions, one row per transaction line: the extracts under raw/transactions/ exactly as delivered, every field as text';
 COMMENT ON COLUMN raw_transactions.transaction_id IS 'Business key of the transaction';
 COMMENT ON COLUMN raw_transactions.account_id IS 'Account charged [PII: indirect]';
 COMMENT ON COLUMN raw_transactions.product_id IS 'Product bought';
@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS raw_inventory (
     quantity       VARCHAR,
     reorder_point  VARCHAR
 );
-COMMENT ON TABLE raw_inventory IS 'Stock snapshots: stock on hand per product, warehouse and day: the raw file inventory.csv exactly as delivered, every field as text';
+COMMENT ON TABLE raw_inventory IS 'Stock snapshots: stock on hand per product, warehouse and day: the extracts under raw/inventory/ exactly as delivered, every field as text';
 COMMENT ON COLUMN raw_inventory.stock_id IS 'Business key of the snapshot row';
 COMMENT ON COLUMN raw_inventory.product_id IS 'Product counted';
 COMMENT ON COLUMN raw_inventory.warehouse IS 'Warehouse holding the stock';
@@ -94,7 +94,7 @@ COMMENT ON COLUMN raw_inventory.snapshot_date IS 'Day the stock was counted; yyy
 COMMENT ON COLUMN raw_inventory.quantity IS 'Units on hand at the end of the day; text as received';
 COMMENT ON COLUMN raw_inventory.reorder_point IS 'Stock level at or below which the product must be reordered; text as received';
 
--- Bronze: every raw row as received plus ingestion metadata (jobs/pipeline/bronze.py).
+-- Bronze: every raw row of every extract as received plus ingestion metadata (jobs/pipeline/bronze.py).
 CREATE TABLE IF NOT EXISTS bronze_customers (
     customer_id      VARCHAR,
     name             VARCHAR,
@@ -106,7 +106,8 @@ CREATE TABLE IF NOT EXISTS bronze_customers (
     source_row       BIGINT,
     source_file      VARCHAR,
     ingested_at      TIMESTAMP,
-    batch_id         VARCHAR
+    batch_id         VARCHAR,
+    extract_name     VARCHAR
 );
 COMMENT ON TABLE bronze_customers IS 'Customers as extracted from the source system, one row per version of a customer: every raw row as received (all text) plus ingestion metadata; nothing validated yet';
 COMMENT ON COLUMN bronze_customers.customer_id IS 'Business key of the customer, e.g. C000042 [PII: indirect]';
@@ -116,10 +117,11 @@ COMMENT ON COLUMN bronze_customers.location IS 'City and country where the custo
 COMMENT ON COLUMN bronze_customers.customer_type IS 'Individual or Business';
 COMMENT ON COLUMN bronze_customers.updated_at IS 'When this version of the customer was recorded, UTC; ISO 8601 text as received';
 COMMENT ON COLUMN bronze_customers._corrupt_record IS 'The raw line when its number of fields is wrong (silver quarantines it as malformed_row), else NULL [PII: direct]';
-COMMENT ON COLUMN bronze_customers.source_row IS 'Position of the record in the raw file, 1 = first data row';
-COMMENT ON COLUMN bronze_customers.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN bronze_customers.source_row IS 'Position of the record in its raw extract file, 1 = first data row';
+COMMENT ON COLUMN bronze_customers.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN bronze_customers.ingested_at IS 'When the bronze job ingested the file, UTC';
 COMMENT ON COLUMN bronze_customers.batch_id IS 'Ingestion batch, derived from the content hash of the raw file: the same input always gets the same id';
+COMMENT ON COLUMN bronze_customers.extract_name IS 'The extract the row was delivered in (its file name without .csv), also the folder bronze keeps it in';
 
 CREATE TABLE IF NOT EXISTS bronze_products (
     product_id       VARCHAR,
@@ -132,7 +134,8 @@ CREATE TABLE IF NOT EXISTS bronze_products (
     source_row       BIGINT,
     source_file      VARCHAR,
     ingested_at      TIMESTAMP,
-    batch_id         VARCHAR
+    batch_id         VARCHAR,
+    extract_name     VARCHAR
 );
 COMMENT ON TABLE bronze_products IS 'Products on sale, one row per product: every raw row as received (all text) plus ingestion metadata; nothing validated yet';
 COMMENT ON COLUMN bronze_products.product_id IS 'Business key of the product, e.g. P0042';
@@ -142,10 +145,11 @@ COMMENT ON COLUMN bronze_products.supplier IS 'Company that supplies the product
 COMMENT ON COLUMN bronze_products.cost_price IS 'What one unit costs us, in the reporting currency; text with two decimals as received';
 COMMENT ON COLUMN bronze_products.list_price IS 'Catalogue price of one unit before discounts; text with two decimals as received';
 COMMENT ON COLUMN bronze_products._corrupt_record IS 'The raw line when its number of fields is wrong (silver quarantines it as malformed_row), else NULL [PII: direct]';
-COMMENT ON COLUMN bronze_products.source_row IS 'Position of the record in the raw file, 1 = first data row';
-COMMENT ON COLUMN bronze_products.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN bronze_products.source_row IS 'Position of the record in its raw extract file, 1 = first data row';
+COMMENT ON COLUMN bronze_products.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN bronze_products.ingested_at IS 'When the bronze job ingested the file, UTC';
 COMMENT ON COLUMN bronze_products.batch_id IS 'Ingestion batch, derived from the content hash of the raw file: the same input always gets the same id';
+COMMENT ON COLUMN bronze_products.extract_name IS 'The extract the row was delivered in (its file name without .csv), also the folder bronze keeps it in';
 
 CREATE TABLE IF NOT EXISTS bronze_accounts (
     account_id       VARCHAR,
@@ -156,7 +160,8 @@ CREATE TABLE IF NOT EXISTS bronze_accounts (
     source_row       BIGINT,
     source_file      VARCHAR,
     ingested_at      TIMESTAMP,
-    batch_id         VARCHAR
+    batch_id         VARCHAR,
+    extract_name     VARCHAR
 );
 COMMENT ON TABLE bronze_accounts IS 'Customer accounts that transactions are booked on: every raw row as received (all text) plus ingestion metadata; nothing validated yet';
 COMMENT ON COLUMN bronze_accounts.account_id IS 'Business key of the account, e.g. A000042 [PII: indirect]';
@@ -164,10 +169,11 @@ COMMENT ON COLUMN bronze_accounts.account_type IS 'Checking, Savings, Credit or 
 COMMENT ON COLUMN bronze_accounts.balance IS 'Balance at the time of the extract; text with two decimals as received';
 COMMENT ON COLUMN bronze_accounts.opened_date IS 'Date the account was opened; yyyy-mm-dd text as received';
 COMMENT ON COLUMN bronze_accounts._corrupt_record IS 'The raw line when its number of fields is wrong (silver quarantines it as malformed_row), else NULL [PII: direct]';
-COMMENT ON COLUMN bronze_accounts.source_row IS 'Position of the record in the raw file, 1 = first data row';
-COMMENT ON COLUMN bronze_accounts.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN bronze_accounts.source_row IS 'Position of the record in its raw extract file, 1 = first data row';
+COMMENT ON COLUMN bronze_accounts.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN bronze_accounts.ingested_at IS 'When the bronze job ingested the file, UTC';
 COMMENT ON COLUMN bronze_accounts.batch_id IS 'Ingestion batch, derived from the content hash of the raw file: the same input always gets the same id';
+COMMENT ON COLUMN bronze_accounts.extract_name IS 'The extract the row was delivered in (its file name without .csv), also the folder bronze keeps it in';
 
 CREATE TABLE IF NOT EXISTS bronze_customer_accounts (
     customer_id        VARCHAR,
@@ -177,17 +183,19 @@ CREATE TABLE IF NOT EXISTS bronze_customer_accounts (
     source_row         BIGINT,
     source_file        VARCHAR,
     ingested_at        TIMESTAMP,
-    batch_id           VARCHAR
+    batch_id           VARCHAR,
+    extract_name       VARCHAR
 );
 COMMENT ON TABLE bronze_customer_accounts IS 'Which customers hold which accounts (Primary or Secondary holder): every raw row as received (all text) plus ingestion metadata; nothing validated yet';
 COMMENT ON COLUMN bronze_customer_accounts.customer_id IS 'Holder of the account (business key of the customer) [PII: indirect]';
 COMMENT ON COLUMN bronze_customer_accounts.account_id IS 'The account held [PII: indirect]';
 COMMENT ON COLUMN bronze_customer_accounts.relationship_type IS 'Primary (exactly one per account) or Secondary';
 COMMENT ON COLUMN bronze_customer_accounts._corrupt_record IS 'The raw line when its number of fields is wrong (silver quarantines it as malformed_row), else NULL [PII: direct]';
-COMMENT ON COLUMN bronze_customer_accounts.source_row IS 'Position of the record in the raw file, 1 = first data row';
-COMMENT ON COLUMN bronze_customer_accounts.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN bronze_customer_accounts.source_row IS 'Position of the record in its raw extract file, 1 = first data row';
+COMMENT ON COLUMN bronze_customer_accounts.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN bronze_customer_accounts.ingested_at IS 'When the bronze job ingested the file, UTC';
 COMMENT ON COLUMN bronze_customer_accounts.batch_id IS 'Ingestion batch, derived from the content hash of the raw file: the same input always gets the same id';
+COMMENT ON COLUMN bronze_customer_accounts.extract_name IS 'The extract the row was delivered in (its file name without .csv), also the folder bronze keeps it in';
 
 CREATE TABLE IF NOT EXISTS bronze_transactions (
     transaction_id   VARCHAR,
@@ -201,7 +209,8 @@ CREATE TABLE IF NOT EXISTS bronze_transactions (
     source_row       BIGINT,
     source_file      VARCHAR,
     ingested_at      TIMESTAMP,
-    batch_id         VARCHAR
+    batch_id         VARCHAR,
+    extract_name     VARCHAR
 );
 COMMENT ON TABLE bronze_transactions IS 'Sales transactions, one row per transaction line: every raw row as received (all text) plus ingestion metadata; nothing validated yet';
 COMMENT ON COLUMN bronze_transactions.transaction_id IS 'Business key of the transaction';
@@ -212,10 +221,11 @@ COMMENT ON COLUMN bronze_transactions.quantity IS 'Units bought; text as receive
 COMMENT ON COLUMN bronze_transactions.transaction_ts IS 'When the transaction happened, UTC; ISO 8601 text as received';
 COMMENT ON COLUMN bronze_transactions.channel IS 'Sales channel: online, mobile, store or phone';
 COMMENT ON COLUMN bronze_transactions._corrupt_record IS 'The raw line when its number of fields is wrong (silver quarantines it as malformed_row), else NULL [PII: direct]';
-COMMENT ON COLUMN bronze_transactions.source_row IS 'Position of the record in the raw file, 1 = first data row';
-COMMENT ON COLUMN bronze_transactions.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN bronze_transactions.source_row IS 'Position of the record in its raw extract file, 1 = first data row';
+COMMENT ON COLUMN bronze_transactions.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN bronze_transactions.ingested_at IS 'When the bronze job ingested the file, UTC';
 COMMENT ON COLUMN bronze_transactions.batch_id IS 'Ingestion batch, derived from the content hash of the raw file: the same input always gets the same id';
+COMMENT ON COLUMN bronze_transactions.extract_name IS 'The extract the row was delivered in (its file name without .csv), also the folder bronze keeps it in';
 
 CREATE TABLE IF NOT EXISTS bronze_inventory (
     stock_id         VARCHAR,
@@ -228,7 +238,8 @@ CREATE TABLE IF NOT EXISTS bronze_inventory (
     source_row       BIGINT,
     source_file      VARCHAR,
     ingested_at      TIMESTAMP,
-    batch_id         VARCHAR
+    batch_id         VARCHAR,
+    extract_name     VARCHAR
 );
 COMMENT ON TABLE bronze_inventory IS 'Stock snapshots: stock on hand per product, warehouse and day: every raw row as received (all text) plus ingestion metadata; nothing validated yet';
 COMMENT ON COLUMN bronze_inventory.stock_id IS 'Business key of the snapshot row';
@@ -238,10 +249,11 @@ COMMENT ON COLUMN bronze_inventory.snapshot_date IS 'Day the stock was counted; 
 COMMENT ON COLUMN bronze_inventory.quantity IS 'Units on hand at the end of the day; text as received';
 COMMENT ON COLUMN bronze_inventory.reorder_point IS 'Stock level at or below which the product must be reordered; text as received';
 COMMENT ON COLUMN bronze_inventory._corrupt_record IS 'The raw line when its number of fields is wrong (silver quarantines it as malformed_row), else NULL [PII: direct]';
-COMMENT ON COLUMN bronze_inventory.source_row IS 'Position of the record in the raw file, 1 = first data row';
-COMMENT ON COLUMN bronze_inventory.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN bronze_inventory.source_row IS 'Position of the record in its raw extract file, 1 = first data row';
+COMMENT ON COLUMN bronze_inventory.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN bronze_inventory.ingested_at IS 'When the bronze job ingested the file, UTC';
 COMMENT ON COLUMN bronze_inventory.batch_id IS 'Ingestion batch, derived from the content hash of the raw file: the same input always gets the same id';
+COMMENT ON COLUMN bronze_inventory.extract_name IS 'The extract the row was delivered in (its file name without .csv), also the folder bronze keeps it in';
 
 -- Silver: typed, cleaned and validated rows with their trace columns (jobs/pipeline/silver_rules.py).
 CREATE TABLE IF NOT EXISTS silver_customers (
@@ -261,7 +273,7 @@ COMMENT ON COLUMN silver_customers.email IS 'Email address, lower case [PII: dir
 COMMENT ON COLUMN silver_customers.location IS 'City and country where the customer lives in this version [PII: indirect]';
 COMMENT ON COLUMN silver_customers.customer_type IS 'Individual or Business';
 COMMENT ON COLUMN silver_customers.updated_at IS 'When this version of the customer was recorded, UTC';
-COMMENT ON COLUMN silver_customers.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN silver_customers.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN silver_customers.batch_id IS 'Ingestion batch the row came in with (see bronze)';
 
 CREATE TABLE IF NOT EXISTS silver_products (
@@ -281,7 +293,7 @@ COMMENT ON COLUMN silver_products.category IS 'Product category, e.g. Electronic
 COMMENT ON COLUMN silver_products.supplier IS 'Company that supplies the product';
 COMMENT ON COLUMN silver_products.cost_price IS 'What one unit costs us, in the reporting currency';
 COMMENT ON COLUMN silver_products.list_price IS 'Catalogue price of one unit before discounts';
-COMMENT ON COLUMN silver_products.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN silver_products.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN silver_products.batch_id IS 'Ingestion batch the row came in with (see bronze)';
 
 CREATE TABLE IF NOT EXISTS silver_accounts (
@@ -297,7 +309,7 @@ COMMENT ON COLUMN silver_accounts.account_id IS 'Business key of the account, e.
 COMMENT ON COLUMN silver_accounts.account_type IS 'Checking, Savings, Credit or Business';
 COMMENT ON COLUMN silver_accounts.balance IS 'Balance at the time of the extract';
 COMMENT ON COLUMN silver_accounts.opened_date IS 'Date the account was opened';
-COMMENT ON COLUMN silver_accounts.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN silver_accounts.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN silver_accounts.batch_id IS 'Ingestion batch the row came in with (see bronze)';
 
 CREATE TABLE IF NOT EXISTS silver_customer_accounts (
@@ -311,7 +323,7 @@ COMMENT ON TABLE silver_customer_accounts IS 'Which customers hold which account
 COMMENT ON COLUMN silver_customer_accounts.customer_id IS 'Holder of the account (business key of the customer) [PII: indirect]';
 COMMENT ON COLUMN silver_customer_accounts.account_id IS 'The account held [PII: indirect]';
 COMMENT ON COLUMN silver_customer_accounts.relationship_type IS 'Primary (exactly one per account) or Secondary, capitalised';
-COMMENT ON COLUMN silver_customer_accounts.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN silver_customer_accounts.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN silver_customer_accounts.batch_id IS 'Ingestion batch the row came in with (see bronze)';
 
 CREATE TABLE IF NOT EXISTS silver_transactions (
@@ -333,7 +345,7 @@ COMMENT ON COLUMN silver_transactions.amount IS 'Amount charged for the whole li
 COMMENT ON COLUMN silver_transactions.quantity IS 'Units bought';
 COMMENT ON COLUMN silver_transactions.transaction_ts IS 'When the transaction happened, UTC';
 COMMENT ON COLUMN silver_transactions.channel IS 'Sales channel, lower case: online, mobile, store or phone';
-COMMENT ON COLUMN silver_transactions.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN silver_transactions.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN silver_transactions.batch_id IS 'Ingestion batch the row came in with (see bronze)';
 
 CREATE TABLE IF NOT EXISTS silver_inventory (
@@ -353,7 +365,7 @@ COMMENT ON COLUMN silver_inventory.warehouse IS 'Warehouse holding the stock';
 COMMENT ON COLUMN silver_inventory.snapshot_date IS 'Day the stock was counted';
 COMMENT ON COLUMN silver_inventory.quantity IS 'Units on hand at the end of the day';
 COMMENT ON COLUMN silver_inventory.reorder_point IS 'Stock level at or below which the product must be reordered';
-COMMENT ON COLUMN silver_inventory.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN silver_inventory.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN silver_inventory.batch_id IS 'Ingestion batch the row came in with (see bronze)';
 
 -- Quarantine: rejected rows with their reason; the warehouse table quarantine is their union.
@@ -368,7 +380,7 @@ COMMENT ON TABLE quarantine_customers IS 'Rows of customers rejected on the way 
 COMMENT ON COLUMN quarantine_customers.dataset IS 'Raw dataset the row came from';
 COMMENT ON COLUMN quarantine_customers.reason IS 'Why the row was rejected: the first validation rule it failed';
 COMMENT ON COLUMN quarantine_customers.record IS 'The row as received, as JSON of its raw string fields [PII: direct]';
-COMMENT ON COLUMN quarantine_customers.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN quarantine_customers.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN quarantine_customers.batch_id IS 'Ingestion batch, derived from the content of the raw file';
 
 CREATE TABLE IF NOT EXISTS quarantine_products (
@@ -382,7 +394,7 @@ COMMENT ON TABLE quarantine_products IS 'Rows of products rejected on the way fr
 COMMENT ON COLUMN quarantine_products.dataset IS 'Raw dataset the row came from';
 COMMENT ON COLUMN quarantine_products.reason IS 'Why the row was rejected: the first validation rule it failed';
 COMMENT ON COLUMN quarantine_products.record IS 'The row as received, as JSON of its raw string fields [PII: direct]';
-COMMENT ON COLUMN quarantine_products.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN quarantine_products.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN quarantine_products.batch_id IS 'Ingestion batch, derived from the content of the raw file';
 
 CREATE TABLE IF NOT EXISTS quarantine_accounts (
@@ -396,7 +408,7 @@ COMMENT ON TABLE quarantine_accounts IS 'Rows of accounts rejected on the way fr
 COMMENT ON COLUMN quarantine_accounts.dataset IS 'Raw dataset the row came from';
 COMMENT ON COLUMN quarantine_accounts.reason IS 'Why the row was rejected: the first validation rule it failed';
 COMMENT ON COLUMN quarantine_accounts.record IS 'The row as received, as JSON of its raw string fields [PII: direct]';
-COMMENT ON COLUMN quarantine_accounts.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN quarantine_accounts.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN quarantine_accounts.batch_id IS 'Ingestion batch, derived from the content of the raw file';
 
 CREATE TABLE IF NOT EXISTS quarantine_customer_accounts (
@@ -410,7 +422,7 @@ COMMENT ON TABLE quarantine_customer_accounts IS 'Rows of customer_accounts reje
 COMMENT ON COLUMN quarantine_customer_accounts.dataset IS 'Raw dataset the row came from';
 COMMENT ON COLUMN quarantine_customer_accounts.reason IS 'Why the row was rejected: the first validation rule it failed';
 COMMENT ON COLUMN quarantine_customer_accounts.record IS 'The row as received, as JSON of its raw string fields [PII: direct]';
-COMMENT ON COLUMN quarantine_customer_accounts.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN quarantine_customer_accounts.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN quarantine_customer_accounts.batch_id IS 'Ingestion batch, derived from the content of the raw file';
 
 CREATE TABLE IF NOT EXISTS quarantine_transactions (
@@ -424,7 +436,7 @@ COMMENT ON TABLE quarantine_transactions IS 'Rows of transactions rejected on th
 COMMENT ON COLUMN quarantine_transactions.dataset IS 'Raw dataset the row came from';
 COMMENT ON COLUMN quarantine_transactions.reason IS 'Why the row was rejected: the first validation rule it failed';
 COMMENT ON COLUMN quarantine_transactions.record IS 'The row as received, as JSON of its raw string fields [PII: direct]';
-COMMENT ON COLUMN quarantine_transactions.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN quarantine_transactions.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN quarantine_transactions.batch_id IS 'Ingestion batch, derived from the content of the raw file';
 
 CREATE TABLE IF NOT EXISTS quarantine_inventory (
@@ -438,5 +450,5 @@ COMMENT ON TABLE quarantine_inventory IS 'Rows of inventory rejected on the way 
 COMMENT ON COLUMN quarantine_inventory.dataset IS 'Raw dataset the row came from';
 COMMENT ON COLUMN quarantine_inventory.reason IS 'Why the row was rejected: the first validation rule it failed';
 COMMENT ON COLUMN quarantine_inventory.record IS 'The row as received, as JSON of its raw string fields [PII: direct]';
-COMMENT ON COLUMN quarantine_inventory.source_file IS 'Raw file the row was read from';
+COMMENT ON COLUMN quarantine_inventory.source_file IS 'Raw extract file the row was read from';
 COMMENT ON COLUMN quarantine_inventory.batch_id IS 'Ingestion batch, derived from the content of the raw file';

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import publication
+from jobs import landing, publication
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
 from jobs.model.tables import STAR_SCHEMA
@@ -114,7 +114,7 @@ def _snapshot(settings: Settings) -> dict:
 
 def _expected_transactions(settings: Settings) -> pd.DataFrame:
     """Valid raw transactions: drop rows the truth file names as defective, keep the first copy of an id."""
-    raw = pd.read_csv(Path(settings.layer_uri("raw")) / "transactions.csv", dtype=str, keep_default_na=False)
+    raw = landing.read_table(settings, "transactions").to_pandas()
     truth = pd.read_csv(Path(settings.layer_uri("truth")) / "dirty_rows.csv", dtype=str)
     dirty = truth[truth["dataset"] == "transactions"]
     rejected_ids = set(dirty.loc[~dirty["defect"].isin(DUPLICATE_DEFECTS), "row_key"])

@@ -11,6 +11,7 @@ import csv
 
 import pytest
 
+from jobs import landing
 from jobs.config import load_settings
 from jobs.generator import generate_raw
 from jobs.model.tables import LAKE, table
@@ -18,7 +19,7 @@ from jobs.pipeline import lake
 from jobs.pipeline.bronze import run_bronze
 from jobs.pipeline.conform import spark_schema
 from jobs.pipeline.silver import run_silver
-from jobs.raw_contract import RAW_COLUMNS, raw_file_name
+from jobs.raw_contract import RAW_COLUMNS
 
 pytestmark = pytest.mark.spark
 
@@ -51,8 +52,11 @@ def test_parquet_columns_and_types_match_lake_ddl(spark, pipeline_settings, laye
 
 def test_raw_files_have_exactly_the_declared_columns(pipeline_settings):
     for dataset, columns in RAW_COLUMNS.items():
-        with open(f"{pipeline_settings.layer_uri('raw')}/{raw_file_name(dataset)}", newline="", encoding="utf-8") as raw:
-            header = tuple(next(csv.reader(raw)))
         declared = table(f"raw_{dataset}", LAKE).columns
-        assert header == columns == tuple(column.name for column in declared)
+        extracts = landing.extracts(pipeline_settings, dataset)
+        assert extracts, dataset
+        for extract in extracts:
+            with open(extract.uri, newline="", encoding="utf-8") as raw:
+                header = tuple(next(csv.reader(raw)))
+            assert header == columns == tuple(column.name for column in declared)
         assert {column.sql_type for column in declared} == {"VARCHAR"}

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jobs import publication
+from jobs import landing, publication
 from jobs.catalog.build import build_catalog
 from jobs.config import Settings
 from jobs.lineage.generation import generate_raw_with_lineage
@@ -48,7 +48,7 @@ def demo(tmp_path_factory, spark):
 
 
 def _raw(settings: Settings, dataset: str) -> pd.DataFrame:
-    return pd.read_csv(Path(settings.layer_uri("raw")) / f"{dataset}.csv", dtype=str, keep_default_na=False)
+    return landing.read_table(settings, dataset).to_pandas()
 
 
 def _expected_transactions(settings: Settings) -> tuple[pd.DataFrame, dict[str, int]]:

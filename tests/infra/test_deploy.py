@@ -267,7 +267,7 @@ def test_other_job_families_stay_in_their_lane(dev):
     assert not is_allowed(reporting, "s3:PutObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/x")
     assert not is_allowed(reporting, "s3:GetObject", "arn:aws:s3:::rtdp-dev-raw/raw/x")
     ingestion = _stored_policy(dev, "ingestion")
-    assert is_allowed(ingestion, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/raw/transactions.csv")
+    assert is_allowed(ingestion, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/raw/transactions/transactions_2026-06-30.csv")
     assert not is_allowed(ingestion, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/quarantine/x")
     batch = _stored_policy(dev, "batch")
     assert is_allowed(batch, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/quarantine/transactions/x")
@@ -340,8 +340,10 @@ def test_the_batch_pipeline_runs_in_dev_on_the_deployed_buckets(user, deployed):
     assert any("/fact_transaction/" in key and key.endswith(".parquet") for key in gold)
     # The bucket is Terraform's (versioned, encrypted), not one a job made up on the way.
     assert user.s3.get_bucket_versioning(Bucket="rtdp-dev-gold")["Status"] == "Enabled"
-    raw = user.s3.get_object(Bucket="rtdp-dev-raw", Key="raw/transactions.csv")["Body"].read().decode()
-    assert len(raw.strip().splitlines()) - 1 == 1500
+    extracts = sorted(key for key in user.keys("rtdp-dev-raw", "raw/transactions/") if key.endswith(".csv"))
+    assert len(extracts) == 15  # the full extract and two weeks of daily change files
+    rows = [user.s3.get_object(Bucket="rtdp-dev-raw", Key=key)["Body"].read().decode().count("\n") - 1 for key in extracts]
+    assert sum(rows) == 1500
 
 
 def test_deploying_the_same_version_again_with_its_reviewed_plan_changes_nothing(user, deployed):

@@ -18,7 +18,7 @@ KEYS = ["raw.transactions", "kafka.transactions", "bronze.accounts", "silver.tra
 
 def test_local_names_are_absolute_paths_of_the_files(local_settings):
     home = local_settings.home
-    assert openlineage_dataset(local_settings, "raw.transactions") == ("file", f"{home}/data/raw/transactions.csv")
+    assert openlineage_dataset(local_settings, "raw.transactions") == ("file", f"{home}/data/raw/transactions")
     assert openlineage_dataset(local_settings, "silver.transactions") == ("file", f"{home}/data/lake/silver/transactions")
     assert openlineage_dataset(local_settings, "report.01_revenue_trends") == (
         "file", f"{home}/data/reports/01_revenue_trends.csv")
@@ -30,7 +30,7 @@ def test_local_names_are_absolute_paths_of_the_files(local_settings):
 def test_s3_names_are_bucket_and_key_and_topics_carry_the_prefix(monkeypatch, tmp_path):
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
     dev = load_settings("dev")
-    assert openlineage_dataset(dev, "raw.transactions") == ("s3://rtdp-dev-raw", "raw/transactions.csv")
+    assert openlineage_dataset(dev, "raw.transactions") == ("s3://rtdp-dev-raw", "raw/transactions")
     assert openlineage_dataset(dev, "quarantine.transactions") == ("s3://rtdp-dev-raw", "quarantine/transactions")
     assert openlineage_dataset(dev, "kafka.transactions") == ("kafka://127.0.0.1:9092", "dev.transactions")
 

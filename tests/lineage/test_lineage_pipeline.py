@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jobs import publication
+from jobs import landing, publication
 from jobs.cli import app
 from jobs.config import load_settings
 from jobs.errors import PlatformError
@@ -21,7 +21,7 @@ from jobs.pipeline import run_pipeline
 from jobs.raw_contract import RAW_COLUMNS
 from jobs.reports import run_reports
 from jobs.warehouse import build_warehouse, connect
-from lineage_io import csv_rows, parquet_rows, read_event_lines
+from lineage_io import parquet_rows, read_event_lines
 
 pytestmark = pytest.mark.spark
 
@@ -91,14 +91,14 @@ def test_row_counts_match_the_files(platform_run):
     events = read_event_lines(settings.lineage_events_path)
     raw_dir = Path(settings.layer_uri("raw"))
     generated = _counts(_complete(events, "generate")["outputs"], "outputFacets", "outputStatistics")
-    assert generated == {("file", str(raw_dir / f"{dataset}.csv")): csv_rows(raw_dir / f"{dataset}.csv")
+    assert generated == {("file", str(raw_dir / dataset)): landing.read_table(settings, dataset).num_rows
                          for dataset in RAW_COLUMNS}
     for dataset in RAW_COLUMNS:
-        raw_rows = csv_rows(raw_dir / f"{dataset}.csv")
+        raw_rows = landing.read_table(settings, dataset).num_rows
         lake = {layer: Path(settings.layer_uri(layer)) / dataset for layer in ("bronze", "silver", "quarantine")}
         bronze = _complete(events, f"bronze.{dataset}")
         assert _counts(bronze["inputs"], "inputFacets", "inputStatistics") == {
-            ("file", str(raw_dir / f"{dataset}.csv")): raw_rows}
+            ("file", str(raw_dir / dataset)): raw_rows}
         assert _counts(bronze["outputs"], "outputFacets", "outputStatistics") == {
             ("file", str(lake["bronze"])): raw_rows}
         silver = _complete(events, f"silver.{dataset}")
@@ -133,8 +133,8 @@ def test_report_lineage_reaches_the_raw_transactions_file(platform_run):
     assert ["report.01_revenue_trends", "warehouse.fact_transaction", "gold.fact_transaction", "silver.transactions",
             "bronze.transactions", "raw.transactions"] in graph.chain(report)
     assert all(path[-1].startswith("raw.") for path in graph.chain(report))
-    # The raw end of the chain is the CSV file itself, as OpenLineage names it.
-    assert openlineage_dataset(settings, "raw.transactions") == ("file", settings.layer_uri("raw") + "/transactions.csv")
+    # The raw end of the chain is the folder of the extracts, as OpenLineage names it.
+    assert openlineage_dataset(settings, "raw.transactions") == ("file", settings.layer_uri("raw") + "/transactions")
 
 
 def test_warehouse_holds_the_events_written_before_it(platform_run):
@@ -156,7 +156,7 @@ def test_warehouse_holds_the_events_written_before_it(platform_run):
     assert Counter((run_id, event_type) for run_id, event_type, _ in loaded) == expected
     lake = Path(settings.layer_uri("silver")).parent
     assert silver == [
-        ("bronze.transactions", "input", csv_rows(Path(settings.layer_uri("raw")) / "transactions.csv")),
+        ("bronze.transactions", "input", landing.read_table(settings, "transactions").num_rows),
         ("quarantine.transactions", "output", parquet_rows(lake / "quarantine" / "transactions")),
         ("silver.transactions", "output", parquet_rows(lake / "silver" / "transactions")),
     ]
@@ -174,13 +174,13 @@ def test_cli_shows_the_chain_of_a_report(platform_run):
 
 
 def test_a_failing_step_ends_with_fail(spark, local_settings, event_validator):
-    # No raw files in this fresh home: bronze fails before writing anything.
-    with pytest.raises(PlatformError, match=r"\.csv not found"):
+    # No raw extracts in this fresh home: bronze fails before writing anything.
+    with pytest.raises(PlatformError, match=r"^no customers extracts in "):
         run_pipeline(local_settings, run_id="run-2")
     events = read_event_lines(local_settings.lineage_events_path)
     assert [(e["job"]["name"], e["eventType"]) for e in events] == [
         ("pipeline", "START"), ("pipeline.bronze", "START"), ("pipeline.bronze", "FAIL"), ("pipeline", "FAIL")]
     for event in events:
         event_validator.validate(event)
-    assert "not found" in events[2]["run"]["facets"]["errorMessage"]["message"]
+    assert events[2]["run"]["facets"]["errorMessage"]["message"].startswith("no customers extracts in ")
     assert LineageGraph.load(local_settings).datasets == []

@@ -22,7 +22,8 @@ from jobs.pipeline.gold_model import (
 pytestmark = pytest.mark.spark
 
 CUSTOMER_SCHEMA = (
-    "customer_id string, name string, email string, location string, customer_type string, updated_at timestamp_ntz"
+    "customer_id string, name string, email string, location string, customer_type string, updated_at timestamp_ntz, "
+    "source_file string"
 )
 TRANSACTION_SCHEMA = (
     "transaction_id string, account_id string, product_id string, amount decimal(12,2), quantity int, "
@@ -34,8 +35,8 @@ INVENTORY_SCHEMA = (
 OPEN_END = datetime(9999, 12, 31, 0, 0, 0)
 
 
-def customer(customer_id, location, updated_at, name="Ann Lee"):
-    return (customer_id, name, f"{customer_id.lower()}@example.com", location, "Individual", updated_at)
+def customer(customer_id, location, updated_at, name="Ann Lee", extract="customers_2024-12-31.csv"):
+    return (customer_id, name, f"{customer_id.lower()}@example.com", location, "Individual", updated_at, extract)
 
 
 def test_dim_customer_is_scd2_with_collapsed_repeats(spark):
@@ -182,3 +183,18 @@ def test_customer_keys_never_change_when_customers_that_sort_first_arrive(spark)
     assert {version: again[version] for version in keys} == keys
     new = {version: key for version, key in again.items() if version not in keys}
     assert new == {("C1", datetime(2024, 3, 1)): 4, ("C7", datetime(2024, 6, 1)): 5}
+
+
+def test_one_build_over_every_extract_numbers_versions_as_one_build_per_extract_did(spark):
+    day_1 = [customer("C5", "Oslo, Norway", datetime(2024, 1, 1), extract="customers_2025-01-01.csv"),
+             customer("C7", "Rome, Italy", datetime(2024, 2, 1), extract="customers_2025-01-01.csv")]
+    day_2 = [customer("C1", "Lyon, France", datetime(2024, 3, 1), extract="customers_2025-01-02.csv"),
+             customer("C5", "Bergen, Norway", datetime(2024, 5, 1), extract="customers_2025-01-02.csv")]
+    after_day_1 = build_dim_customer(spark.createDataFrame(day_1, CUSTOMER_SCHEMA))
+    after_day_2 = build_dim_customer(spark.createDataFrame(day_1 + day_2, CUSTOMER_SCHEMA), known_keys=after_day_1)
+    at_once = build_dim_customer(spark.createDataFrame(day_1 + day_2, CUSTOMER_SCHEMA))
+
+    assert_df_equality(at_once, after_day_2, ignore_row_order=True, ignore_nullable=True)
+    keys = {(row["customer_id"], row["location"]): row["customer_key"] for row in at_once.collect()}
+    assert keys == {("C5", "Oslo, Norway"): 1, ("C7", "Rome, Italy"): 2, ("C1", "Lyon, France"): 3,
+                    ("C5", "Bergen, Norway"): 4}

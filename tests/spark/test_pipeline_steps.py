@@ -32,7 +32,8 @@ from jobs.raw_contract import RAW_COLUMNS
 pytestmark = pytest.mark.spark
 
 KEEP = None
-# Per raw file: header, then (line, expected outcome). accounts.csv has a column outside the contract.
+# Per raw dataset: header, then (line, expected outcome). The accounts extract has a column
+# outside the contract. Written as one full extract (FULL_EXTRACT).
 RAW = {
     "customers": ("customer_id,name,email,location,customer_type,updated_at", [
         ('C001,Ann Lee, Ann.Lee@Example.com ,"Paris, France",Individual,2024-01-01T00:00:00', KEEP),
@@ -86,10 +87,19 @@ GOLD_TABLES = (
 )
 
 
-def write_raw_files(raw_dir: Path, raw=RAW) -> None:
-    raw_dir.mkdir(parents=True, exist_ok=True)
+FULL_EXTRACT = "2025-02-04"
+
+
+def extract_path(raw_dir: Path, dataset: str, day: str = FULL_EXTRACT) -> Path:
+    return raw_dir / dataset / f"{dataset}_{day}.csv"
+
+
+def write_raw_files(raw_dir: Path, raw=RAW, day: str = FULL_EXTRACT) -> None:
+    """One extract per dataset of `raw`, delivered on `day`."""
     for dataset, (header, lines) in raw.items():
-        (raw_dir / f"{dataset}.csv").write_text("\n".join([header, *[line for line, _ in lines]]) + "\n")
+        path = extract_path(raw_dir, dataset, day)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join([header, *[line for line, _ in lines]]) + "\n")
 
 
 def read_parquet(folder: Path) -> list[dict]:
@@ -179,9 +189,9 @@ def test_quarantine_has_one_reason_per_rejected_row(pipeline_run):
     for dataset, (_, lines) in RAW.items():
         rows = read_parquet(Path(settings.layer_uri("quarantine")) / dataset)
         assert Counter(row["reason"] for row in rows) == Counter(outcome for _, outcome in lines if outcome)
-        batch_id = hashlib.sha256((raw_dir / f"{dataset}.csv").read_bytes()).hexdigest()[:16]
+        batch_id = hashlib.sha256(extract_path(raw_dir, dataset).read_bytes()).hexdigest()[:16]
         assert {(row["dataset"], row["batch_id"], row["source_file"]) for row in rows} <= {
-            (dataset, batch_id, str(raw_dir / f"{dataset}.csv"))
+            (dataset, batch_id, str(extract_path(raw_dir, dataset)))
         }
 
     transactions = read_parquet(Path(settings.layer_uri("quarantine")) / "transactions")
@@ -197,7 +207,8 @@ def test_bronze_keeps_raw_strings_and_metadata(pipeline_run):
     rows = read_parquet(Path(settings.layer_uri("bronze")) / "accounts")
     schema = pq.read_table(Path(settings.layer_uri("bronze")) / "accounts").schema
     assert schema.names == [*RAW_COLUMNS["accounts"], "_corrupt_record", "source_row", "source_file",
-                            "ingested_at", "batch_id"]
+                            "ingested_at", "batch_id", "extract_name"]
+    assert {row["extract_name"] for row in rows} == {f"accounts_{FULL_EXTRACT}"}
     assert str(schema.field("ingested_at").type) == "timestamp[us]"
     assert sorted((row["source_row"], row["account_id"], row["balance"]) for row in rows) == [
         (1, "A01", "100.50"), (2, "A02", "2000.00"), (3, "A03", "-50.00"), (4, "A04", "10.00"),
@@ -253,11 +264,13 @@ def test_gold_content(pipeline_run):
     }
 
 
-def test_rerun_gives_identical_gold_and_batch_ids(pipeline_run, caplog):
+def test_a_rerun_ingests_only_new_extracts_and_gives_identical_gold(pipeline_run, caplog):
     settings, _ = pipeline_run
     bronze = Path(settings.layer_uri("bronze"))
     before = gold_snapshot(settings)
     batches_before = {row["batch_id"] for row in read_parquet(bronze / "transactions")}
+    # The next day's accounts change file has nothing new (and the column outside the contract).
+    write_raw_files(Path(settings.layer_uri("raw")), {"accounts": (RAW["accounts"][0], [])}, day="2025-02-05")
 
     with caplog.at_level(logging.WARNING, logger="jobs.pipeline.bronze"):
         records = run_pipeline(settings, run_id="run-2")
@@ -265,7 +278,9 @@ def test_rerun_gives_identical_gold_and_batch_ids(pipeline_run, caplog):
     assert gold_snapshot(settings) == before
     assert {row["batch_id"] for row in read_parquet(bronze / "transactions")} == batches_before
     assert {record.run_id for record in records} == {"run-2"}
-    assert any("accounts.csv" in message and "branch" in message for message in caplog.messages)
+    assert {(r.target, r.rows_in) for r in records if r.step == "bronze"} == {(f"bronze.{d}", 0) for d in RAW}
+    assert [message for message in caplog.messages if "branch" in message] == [
+        "accounts_2025-02-05.csv: ignoring column(s) not in the raw contract: branch"]
 
 
 def test_steps_run_separately_keep_each_others_lineage(pipeline_run):
@@ -290,11 +305,11 @@ def test_missing_column_is_one_line_error(spark, tmp_path, monkeypatch):
     with pytest.raises(PlatformError) as error:
         run_bronze(settings, spark, "run-x")
 
-    assert str(error.value) == "transactions.csv is missing column(s): amount"
+    assert str(error.value) == f"transactions_{FULL_EXTRACT}.csv is missing column(s): amount"
     assert not Path(settings.layer_uri("bronze")).exists()
 
 
-def test_missing_raw_file_is_one_line_error(spark, tmp_path, monkeypatch):
+def test_a_dataset_without_extracts_is_one_line_error(spark, tmp_path, monkeypatch):
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
     settings = load_settings("local")
     write_raw_files(Path(settings.layer_uri("raw")), {k: v for k, v in RAW.items() if k != "inventory"})
@@ -303,7 +318,8 @@ def test_missing_raw_file_is_one_line_error(spark, tmp_path, monkeypatch):
         run_pipeline(settings, steps=("bronze",), run_id="run-x")
 
     message = str(error.value)
-    assert message.startswith("inventory.csv not found in ") and "\n" not in message
+    assert message.startswith("no inventory extracts in ") and message.endswith(": run `rtdp generate` first")
+    assert "\n" not in message
 
 
 def test_unknown_step_is_one_line_error(tmp_path, monkeypatch):
@@ -322,18 +338,57 @@ def test_silver_without_bronze_is_one_line_error(spark, tmp_path, monkeypatch):
         run_pipeline(settings, steps=("silver",), run_id="run-x")
 
 
-def test_a_new_customer_that_sorts_first_renumbers_nobody(spark, tmp_path, monkeypatch):
+def test_an_extract_delivered_again_is_skipped_and_a_changed_one_refused(spark, tmp_path, monkeypatch):
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
     settings = load_settings("local")
-    write_raw_files(Path(settings.layer_uri("raw")))
-    run_pipeline(settings, run_id="keys-1")
+    raw_dir = Path(settings.layer_uri("raw"))
+    write_raw_files(raw_dir)
+    run_bronze(settings, spark, "first")
+    manifest = (Path(settings.layer_uri("bronze")) / "_ingested" / "products.json").read_text()
+
+    write_raw_files(raw_dir)  # the same bytes again
+    assert {record.rows_in for record in run_bronze(settings, spark, "again")} == {0}
+    assert (Path(settings.layer_uri("bronze")) / "_ingested" / "products.json").read_text() == manifest
+
+    with extract_path(raw_dir, "products").open("a") as extract:
+        extract.write("P09,Late fix,Books,Paper Co,1.00,2.00\n")
+    with pytest.raises(PlatformError) as error:
+        run_bronze(settings, spark, "changed")
+    assert re.fullmatch(rf"products_{FULL_EXTRACT}\.csv changed after bronze ingested it \(sha256 [0-9a-f]{{12}}\.\.\. "
+                        r"then, [0-9a-f]{12}\.\.\. now\): a delivered extract is never changed; deliver a correction "
+                        r"as a later extract, or generate a new world", str(error.value))
+
+
+def test_a_change_file_adds_versions_keeps_every_key_and_updates_type_1_rows(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv("RTDP_HOME", str(tmp_path))
+    settings = load_settings("local")
+    raw_dir = Path(settings.layer_uri("raw"))
+    write_raw_files(raw_dir)
+    run_pipeline(settings, run_id="day-1")
     before = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(published(settings, "dim_customer"))}
 
-    header, lines = RAW["customers"]
-    newcomer = ('C000,Al Ames,al@example.com,"Turku, Finland",Individual,2024-05-01T00:00:00', KEEP)
-    write_raw_files(Path(settings.layer_uri("raw")), dict(RAW, customers=(header, [newcomer, *lines])))
-    run_pipeline(settings, run_id="keys-2")
-    after = {(c["customer_id"], c["valid_from"]): c["customer_key"] for c in read_parquet(published(settings, "dim_customer"))}
+    # The next day's change files carry only what changed: a new customer whose id sorts first,
+    # Bob's move to Hamburg, and a new list price for P01 (products are type 1: a full row).
+    header, _ = RAW["customers"]
+    write_raw_files(raw_dir, {
+        "customers": (header, [
+            ('C000,Al Ames,al@example.com,"Turku, Finland",Individual,2025-02-05T08:00:00', KEEP),
+            ('C002,Bob Stone,bob@example.com,"Hamburg, Germany",Business,2025-02-05T09:00:00', KEEP),
+        ]),
+        "products": (RAW["products"][0], [("P01,Laptop,Electronics,Acme,500.00,850.00", KEEP)]),
+    }, day="2025-02-05")
+    run_pipeline(settings, run_id="day-2")
+    after = {(c["customer_id"], c["valid_from"]): c for c in read_parquet(published(settings, "dim_customer"))}
 
-    assert {version: after[version] for version in before} == before
-    assert after[("C000", datetime(2024, 5, 1))] == max(before.values()) + 1
+    assert {version: after[version]["customer_key"] for version in before} == before  # every version kept, same key
+    newest = max(before.values())
+    assert after[("C000", datetime(2025, 2, 5, 8))]["customer_key"] == newest + 1
+    moved = after[("C002", datetime(2025, 2, 5, 9))]
+    assert (moved["customer_key"], moved["location"], moved["is_current"]) == (newest + 2, "Hamburg, Germany", True)
+    berlin = after[("C002", datetime(2024, 2, 1))]
+    assert (berlin["valid_to"], berlin["is_current"]) == (datetime(2025, 2, 5, 9), False)
+    prices = {p["product_id"]: p["list_price"] for p in read_parquet(published(settings, "dim_product"))}
+    assert prices == {"P01": Decimal("850.00"), "P02": Decimal("12.50")}
+    replaced = [json.loads(row["record"]) for row in read_parquet(Path(settings.layer_uri("quarantine")) / "products")
+                if row["reason"] == "duplicate_product_id"]
+    assert [(row["product_id"], row["list_price"]) for row in replaced] == [("P01", "800.00")]

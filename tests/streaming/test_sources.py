@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from jobs import landing
 from jobs.contracts import INVENTORY_MOVEMENT, TRANSACTION, check_event
 from jobs.generator import generate_raw
 from jobs.model.reasons import SCHEMA_VIOLATION
@@ -38,7 +39,7 @@ def raw_settings(tmp_path_factory):
 
 
 def _raw(settings, dataset: str) -> pd.DataFrame:
-    return pd.read_csv(f"{settings.layer_uri('raw')}/{dataset}.csv", dtype=str, keep_default_na=False)
+    return landing.read_table(settings, dataset).to_pandas()
 
 
 def test_a_clean_raw_row_becomes_a_valid_event_with_the_same_values():

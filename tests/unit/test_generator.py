@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jobs import storage
 from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
 from jobs.generator import generate_raw
@@ -40,8 +41,13 @@ class Generated:
         self.raw_dir = Path(self.summary.raw_uri)
         self.truth_dir = Path(self.summary.truth_uri)
 
+    def extracts(self, name: str) -> list[Path]:
+        return sorted((self.raw_dir / name).glob(f"{name}_*.csv"))
+
     def raw(self, name: str) -> pd.DataFrame:
-        return pd.read_csv(self.raw_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+        """Every extract of a dataset, oldest first: the whole history the source delivered."""
+        return pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False) for path in self.extracts(name)],
+                         ignore_index=True)
 
     def truth(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.truth_dir / f"{name}.csv", dtype=str, keep_default_na=False)
@@ -65,10 +71,14 @@ def generated(tmp_path_factory) -> Generated:
     return Generated(tmp_path_factory.mktemp("generated"), SCALE, SEED)
 
 
-def _all_files(data: Generated) -> dict[str, bytes]:
-    files = {f"raw/{name}": (data.raw_dir / f"{name}.csv").read_bytes() for name in RAW_COLUMNS}
-    files |= {f"truth/{name}": (data.truth_dir / f"{name}.csv").read_bytes() for name in TRUTH_FILES}
+def _files(raw: Path, truth: Path) -> dict[str, bytes]:
+    files = {f"raw/{path.relative_to(raw)}": path.read_bytes() for path in sorted(raw.rglob("*.csv"))}
+    files |= {f"truth/{name}": (truth / f"{name}.csv").read_bytes() for name in TRUTH_FILES}
     return files
+
+
+def _all_files(data: Generated) -> dict[str, bytes]:
+    return _files(data.raw_dir, data.truth_dir)
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(generated, tmp_path):
@@ -76,7 +86,9 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(generated, tmp
     other = _all_files(Generated(tmp_path / "other", SCALE, SEED + 1))
     first = _all_files(generated)
     assert first == again
-    assert [name for name in first if first[name] == other[name]] == []
+    # Header-only change files (a day without new products) are alike in every world.
+    differing = {name for name in first if first[name] != other[name]}
+    assert {name for name in first if first[name].count(b"\n") > 1} <= differing
 
 
 def test_same_seed_gives_identical_bytes_in_another_python_process(generated, tmp_path):
@@ -86,10 +98,7 @@ def test_same_seed_gives_identical_bytes_in_another_python_process(generated, tm
     subprocess.run([sys.executable, "-m", "jobs.cli", "generate", "--env", "local", "--scale", str(SCALE), "--seed", str(SEED)],
                    check=True, env=environment, capture_output=True, cwd=tmp_path)
     settings = _settings(home)
-    raw, truth = Path(settings.layer_uri("raw")), Path(settings.layer_uri("truth"))
-    files = {f"raw/{name}": (raw / f"{name}.csv").read_bytes() for name in RAW_COLUMNS}
-    files |= {f"truth/{name}": (truth / f"{name}.csv").read_bytes() for name in TRUTH_FILES}
-    assert files == _all_files(generated)
+    assert _files(Path(settings.layer_uri("raw")), Path(settings.layer_uri("truth"))) == _all_files(generated)
 
 
 def test_every_file_has_exactly_the_contract_columns_and_counted_rows(generated):
@@ -98,13 +107,15 @@ def test_every_file_has_exactly_the_contract_columns_and_counted_rows(generated)
     truth_columns = {"anomalies": ["transaction_id", "anomaly_type"], "churners": ["customer_id", "churn_date"],
                      "affinities": ["product_a", "product_b"], "dirty_rows": ["dataset", "row_key", "defect"]}
     for name in expected_names:
-        folder = generated.raw_dir if name in RAW_COLUMNS else generated.truth_dir
-        text = (folder / f"{name}.csv").read_text(encoding="utf-8")
-        records = list(csv.reader(io.StringIO(text)))
+        paths = generated.extracts(name) if name in RAW_COLUMNS else [generated.truth_dir / f"{name}.csv"]
         header = list(RAW_COLUMNS[name]) if name in RAW_COLUMNS else truth_columns[name]
-        assert records[0] == header, name
-        assert {len(record) for record in records[1:]} == {len(header)}, name
-        assert len(records) - 1 == generated.summary.row_counts[name], name
+        rows = 0
+        for path in paths:
+            records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+            assert records[0] == header, path.name
+            assert {len(record) for record in records[1:]} <= {len(header)}, path.name
+            rows += len(records) - 1
+        assert rows == generated.summary.row_counts[name], name
     assert generated.summary.row_counts["transactions"] == SCALE
 
 
@@ -315,3 +326,37 @@ def test_out_of_range_arguments_are_one_line_platform_errors(tmp_path, scale, se
     assert "\n" not in str(error.value)
     assert not (tmp_path / "data").exists()
 
+
+
+def test_each_dataset_is_a_full_extract_then_one_change_file_a_day(generated):
+    days = [day.strftime("%Y-%m-%d") for day in pd.date_range("2026-06-16", "2026-06-30")]
+    for name in RAW_COLUMNS:
+        assert [path.name for path in generated.extracts(name)] == [f"{name}_{day}.csv" for day in days], name
+    dirty = generated.dirty_ids("transactions")
+    for path, day in zip(generated.extracts("transactions"), days, strict=True):
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+        clean = rows[~rows.transaction_id.isin(dirty)].transaction_ts.str[:10]
+        assert (clean <= day).all() if day == days[0] else (clean == day).all(), path.name
+    # Each change file carries only what is new that day: a customer's new versions, new accounts.
+    for path, day in zip(generated.extracts("customers")[1:], days[1:], strict=True):
+        assert (pd.read_csv(path, dtype=str).updated_at.str[:10] == day).all(), path.name
+    assert all(len(pd.read_csv(path)) == 0 for path in generated.extracts("products")[1:])
+    assert generated.raw("transactions").transaction_id.is_monotonic_increasing is False  # duplicates repeat an id
+    clean_ids = generated.clean_transactions().transaction_id
+    assert clean_ids.is_monotonic_increasing  # delivered in time order across the extracts
+
+
+def test_another_world_empties_the_lake_of_the_one_before_and_says_so(tmp_path):
+    settings = _settings(tmp_path)
+    first = generate_raw(settings, transactions=1_000, seed=SEED)
+    bronze = storage.join(settings.layer_uri("bronze"), "transactions", "part-0.parquet")
+    storage.write_bytes(settings, bronze, b"built from the first world")
+
+    assert generate_raw(settings, transactions=1_000, seed=SEED).replaced is None  # the same world again
+    assert storage.exists(settings, bronze)
+
+    second = generate_raw(settings, transactions=1_000, seed=SEED + 1)
+    assert first.replaced is None
+    assert second.replaced == f"seed {SEED}, 1,000 transactions"
+    assert not storage.exists(settings, bronze)
+    assert storage.exists(settings, settings.layer_uri("bronze"))  # emptied, not removed
