@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -21,6 +22,7 @@ from pyarrow import csv, fs
 
 from jobs import storage
 from jobs.config import Settings
+from jobs.errors import PlatformError
 from jobs.raw_contract import RAW_COLUMNS
 
 _EXTRACT_NAME = re.compile(r"^(?P<dataset>[a-z_]+)_(?P<day>\d{4}-\d{2}-\d{2})\.csv$")
@@ -65,19 +67,30 @@ def extracts(settings: Settings, dataset: str) -> list[Extract]:
     return sorted(found, key=lambda extract: extract.day)
 
 
-def read_table(settings: Settings, dataset: str) -> pa.Table:
-    """Every row of every extract of `dataset`, oldest extract first, each contract column as
-    text exactly as delivered (an empty field is an empty string); for checks and replays."""
+def require_extracts(settings: Settings, dataset: str) -> list[Extract]:
+    """extracts(), or PlatformError when the landing zone has none of `dataset`."""
+    found = extracts(settings, dataset)
+    if not found:
+        raise PlatformError(f"no {dataset} extracts in {dataset_uri(settings, dataset)}: run `rtdp generate` first")
+    return found
+
+
+def read_batches(settings: Settings, dataset: str) -> Iterator[pa.RecordBatch]:
+    """Every row of every extract of `dataset`, oldest extract first, in batches; each contract
+    column as text exactly as delivered (an empty field is an empty string)."""
     columns = list(RAW_COLUMNS[dataset])
     options = csv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), include_columns=columns,
                                  strings_can_be_null=False)
-    parts = []
-    for extract in extracts(settings, dataset):
+    for extract in require_extracts(settings, dataset):
         filesystem, path = storage.filesystem(settings, extract.uri)
-        with filesystem.open_input_stream(path) as stream:
-            parts.append(csv.read_csv(stream, convert_options=options))
-    schema = pa.schema([(column, pa.string()) for column in columns])
-    return pa.concat_tables(parts) if parts else schema.empty_table()
+        with csv.open_csv(filesystem.open_input_stream(path), convert_options=options) as reader:
+            yield from reader
+
+
+def read_table(settings: Settings, dataset: str) -> pa.Table:
+    """read_batches as one table."""
+    schema = pa.schema([(column, pa.string()) for column in RAW_COLUMNS[dataset]])
+    return pa.Table.from_batches(list(read_batches(settings, dataset)), schema=schema)
 
 
 @dataclass(frozen=True)

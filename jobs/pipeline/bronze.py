@@ -133,13 +133,9 @@ def pending_extracts(settings: Settings, dataset: str) -> list[RawFile]:
 
     PlatformError when the landing zone has none at all, or when an ingested extract changed.
     """
-    extracts = landing.extracts(settings, dataset)
-    if not extracts:
-        raise PlatformError(f"no {dataset} extracts in {landing.dataset_uri(settings, dataset)}: "
-                            "run `rtdp generate` first")
     ingested = read_manifest(settings, dataset)
     pending = []
-    for extract in extracts:
+    for extract in landing.require_extracts(settings, dataset):
         raw = inspect_raw_file(settings, extract)
         known = ingested.get(raw.name)
         if known is None:

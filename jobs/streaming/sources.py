@@ -18,15 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-import pyarrow as pa
-from pyarrow import csv
-
-from jobs import landing, storage
+from jobs import landing
 from jobs.config import Settings
 from jobs.contracts import INVENTORY_MOVEMENT, TRANSACTION
 from jobs.errors import PlatformError
 from jobs.model.values import CHANNELS, WAREHOUSES
-from jobs.raw_contract import RAW_COLUMNS
 from jobs.streaming.events import (
     OutgoingEvent,
     derived_event_id,
@@ -39,26 +35,10 @@ from jobs.streaming.events import (
 _INTEGER = re.compile(r"^-?[0-9]+$")
 
 
-def _raw_reader(settings: Settings, dataset: str, uri: str) -> csv.CSVStreamingReader:
-    filesystem, path = storage.filesystem(settings, uri)
-    columns = RAW_COLUMNS[dataset]
-    return csv.open_csv(
-        filesystem.open_input_stream(path),
-        convert_options=csv.ConvertOptions(column_types={name: pa.string() for name in columns},
-                                           include_columns=list(columns), strings_can_be_null=False),
-    )
-
-
 def _raw_rows(settings: Settings, dataset: str) -> Iterator[dict[str, str]]:
     """Every row of every extract of `dataset`, oldest extract first."""
-    extracts = landing.extracts(settings, dataset)
-    if not extracts:
-        raise PlatformError(f"no {dataset} extracts in {landing.dataset_uri(settings, dataset)}: "
-                            "run `rtdp generate` first")
-    for extract in extracts:
-        with _raw_reader(settings, dataset, extract.uri) as reader:
-            for batch in reader:
-                yield from batch.to_pylist()
+    for batch in landing.read_batches(settings, dataset):
+        yield from batch.to_pylist()
 
 
 def _timestamp_text(raw: str) -> str:
