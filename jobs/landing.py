@@ -57,13 +57,13 @@ def extract_uri(settings: Settings, dataset: str, day: date) -> str:
 def extracts(settings: Settings, dataset: str) -> list[Extract]:
     """Every extract of `dataset` in the landing zone, oldest first; files of other names are
     not extracts and are left alone."""
-    filesystem, path = storage.filesystem(settings, dataset_uri(settings, dataset))
+    folder = dataset_uri(settings, dataset)
+    filesystem, path = storage.filesystem(settings, folder)
     found = []
     for info in filesystem.get_file_info(fs.FileSelector(path, allow_not_found=True)):
         match = _EXTRACT_NAME.match(info.base_name)
         if info.type == fs.FileType.File and match and match["dataset"] == dataset:
-            found.append(Extract(dataset, date.fromisoformat(match["day"]), storage.join(dataset_uri(settings, dataset),
-                                                                                        info.base_name)))
+            found.append(Extract(dataset, date.fromisoformat(match["day"]), storage.join(folder, info.base_name)))
     return sorted(found, key=lambda extract: extract.day)
 
 

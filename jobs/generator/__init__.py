@@ -4,8 +4,9 @@
 to the landing zone the way a source system delivers them (jobs.landing): a full extract with
 everything up to 2026-06-16, then one change file a day to 2026-06-30 with that day's new rows.
 The truth files (anomalies, churners, affinities, dirty_rows) go to the truth layer. Another
-seed or scale is another world: generating it empties the lake built from the one before. Faker (seeded with `seed_instance`) supplies pools of names, cities and
-companies; numpy (`default_rng(seed)`) draws all volumes, vectorised. The history window is
+seed or scale is another world: generating it empties the lake built from the one before.
+Faker (seeded with `seed_instance`) supplies pools of names, cities and companies; numpy
+(`default_rng(seed)`) draws all volumes, vectorised. The history window is
 fixed (2024-07-01 to 2026-06-30), so the same seed and scale give byte-identical files.
 
 Sizes follow the number of transactions T: customers max(200, T/50), products 100 to 500

@@ -76,7 +76,6 @@ class Ingested:
 
     file: str
     sha256: str
-    batch_id: str
     rows: int
     ingested_at: str
 
@@ -128,12 +127,11 @@ def _write_manifest(settings: Settings, dataset: str, entries: Sequence[Ingested
                           json.dumps([asdict(entry) for entry in ordered], indent=2).encode())
 
 
-def pending_extracts(settings: Settings, dataset: str) -> list[RawFile]:
-    """The extracts of `dataset` not in bronze yet, oldest first.
+def pending_extracts(settings: Settings, dataset: str, ingested: dict[str, Ingested]) -> list[RawFile]:
+    """The extracts of `dataset` not among `ingested` (its manifest), oldest first.
 
     PlatformError when the landing zone has none at all, or when an ingested extract changed.
     """
-    ingested = read_manifest(settings, dataset)
     pending = []
     for extract in landing.require_extracts(settings, dataset):
         raw = inspect_raw_file(settings, extract)
@@ -210,7 +208,8 @@ def run_bronze(settings: Settings, spark: SparkSession, run_id: str) -> list[Lin
     Every extract is checked (content unchanged, header) before anything is written, so a bad
     file leaves bronze untouched. One lineage record per dataset with the rows ingested now.
     """
-    pending = {dataset: pending_extracts(settings, dataset) for dataset in RAW_COLUMNS}
+    manifests = {dataset: read_manifest(settings, dataset) for dataset in RAW_COLUMNS}
+    pending = {dataset: pending_extracts(settings, dataset, manifests[dataset]) for dataset in RAW_COLUMNS}
     for dataset, files in pending.items():
         for raw in files:
             extra = check_header(raw.name, raw.header, RAW_COLUMNS[dataset])
@@ -220,14 +219,14 @@ def run_bronze(settings: Settings, spark: SparkSession, run_id: str) -> list[Lin
     records = []
     for dataset, files in pending.items():
         target = lake.dataset_uri(settings, "bronze", dataset)
-        ingested = read_manifest(settings, dataset)
-        if not ingested:
-            storage.delete_dir(settings, target)  # bronze written before this manifest: start again
-        for group in _by_header(files):
-            lake.write_partitions(read_raw(spark, group, ingested_at), target, EXTRACT_NAME)
-        new = [Ingested(raw.name, raw.sha256, raw.batch_id, _rows(settings, target, raw), ingested_at) for raw in files]
-        _write_manifest(settings, dataset, [*ingested.values(), *new])
+        new = []
         if files:
+            if not manifests[dataset]:
+                storage.delete_dir(settings, target)  # bronze written before this manifest: start again
+            for group in _by_header(files):
+                lake.write_partitions(read_raw(spark, group, ingested_at), target, EXTRACT_NAME)
+            new = [Ingested(raw.name, raw.sha256, _rows(settings, target, raw), ingested_at) for raw in files]
+            _write_manifest(settings, dataset, [*manifests[dataset].values(), *new])
             log.info("bronze %s: ingested %s", dataset, ", ".join(raw.name for raw in files))
         rows = sum(entry.rows for entry in new)
         records.append(LineageRecord(run_id, "bronze", f"raw.{dataset}", f"bronze.{dataset}", rows, rows, 0))

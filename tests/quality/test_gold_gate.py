@@ -69,8 +69,6 @@ def _gold_files(settings: Settings) -> dict[str, str]:
     }
 
 
-def _publication_folders(settings: Settings) -> list[str]:
-    return sorted(path.name for path in Path(publication.publications_uri(settings)).iterdir() if path.is_dir())
 
 
 def _results(settings: Settings, run_id: str, suite: str) -> pd.DataFrame:
@@ -84,7 +82,7 @@ def test_clean_silver_is_published_with_every_expectation_met(published):
     assert {path.name for path in gold_root.iterdir()} == {"_publications", "dq_results"}
     current = publication.current(settings)
     assert (current.run_id, set(current.tables)) == ("clean", set(GOLD_TABLES))
-    assert _publication_folders(settings) == sorted(set(current.tables.values()))
+    assert publication.folders(settings) == sorted(set(current.tables.values()))
     assert {record.target for record in records} == {f"gold.{table}" for table in GOLD_TABLES}
 
     silver_results, gold_results = _results(settings, "clean", "silver"), _results(settings, "clean", "gold")
@@ -119,7 +117,7 @@ def test_corrupted_silver_stops_the_step_before_gold_is_touched(copy_of_publishe
     assert _gold_files(settings) == before
     failed = _results(settings, "broken", "silver")
     assert set(failed.loc[~failed["success"], "column_name"]) == {"account_id", "product_id"}
-    assert _publication_folders(settings) == sorted(set(publication.current(settings).tables.values()))
+    assert publication.folders(settings) == sorted(set(publication.current(settings).tables.values()))
 
 
 def test_a_gold_defect_blocks_publishing(copy_of_published, spark, monkeypatch):
@@ -142,7 +140,7 @@ def test_a_gold_defect_blocks_publishing(copy_of_published, spark, monkeypatch):
     assert message.startswith("gold quality gate failed: ")
     assert "gold not published, its tables removed" in message
     assert _gold_files(settings) == before
-    assert _publication_folders(settings) == sorted(set(publication.current(settings).tables.values()))
+    assert publication.folders(settings) == sorted(set(publication.current(settings).tables.values()))
     failed = _results(settings, "lossy", "gold")
     failed = failed[~failed["success"]]
     expected_sum = float(sum(row["amount"] for row in rows["transactions"]) - lost["amount"])
@@ -195,7 +193,7 @@ def test_a_gold_run_killed_between_tables_changes_nothing_readers_see(copy_of_pu
     try:
         deadline = time.monotonic() + 600
         while True:
-            started = [Path(publication.publications_uri(settings)) / name for name in _publication_folders(settings)
+            started = [Path(publication.publications_uri(settings)) / name for name in publication.folders(settings)
                        if name not in published_before.tables.values()]
             if started and len(_tables_written(started[0])) >= 2:
                 break
@@ -215,6 +213,6 @@ def test_a_gold_run_killed_between_tables_changes_nothing_readers_see(copy_of_pu
 
     run_gold(settings, spark, "after-the-kill")
     folders = {*published_before.tables.values(), *publication.current(settings).tables.values()}
-    assert _publication_folders(settings) == sorted(folders)  # the killed run's folder is gone
+    assert publication.folders(settings) == sorted(folders)  # the killed run's folder is gone
     fact = pq.read_table(publication.table_uri(settings, "fact_transaction")).to_pandas()
     assert sum(fact["amount"]) == old_revenue + 100
