@@ -25,10 +25,10 @@ from confluent_kafka.admin import AdminClient
 from jobs import storage
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
-from jobs.streaming.batch import StreamOptions
-from jobs.streaming.segment import SegmentSummary, run_live_segment
-from jobs.streaming.sources import catalogue_from_raw
-from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, prefixed
+from jobs.stream.batch import StreamOptions
+from jobs.stream.segment import SegmentSummary, run_live_segment
+from jobs.stream.sources import catalogue_from_raw
+from jobs.stream.topics import EVENT_TOPICS, dead_letter_topic, prefixed
 
 LAKE_LAYERS = ("raw", "bronze", "silver", "gold", "quarantine")
 

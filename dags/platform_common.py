@@ -70,7 +70,7 @@ def platform_settings():
 @task(outlets=[WAREHOUSE_ASSET])
 def warehouse() -> dict[str, int]:
     """Gold -> DuckDB warehouse, rebuilt from sql/ddl and swapped in atomically."""
-    from jobs.warehouse import build_warehouse
+    from jobs.serve.warehouse import build_warehouse
 
     return build_warehouse(platform_settings())
 
@@ -78,7 +78,7 @@ def warehouse() -> dict[str, int]:
 @task
 def reports() -> dict[str, str]:
     """The SQL reports -> one CSV each and the HTML report."""
-    from jobs.reports import run_reports
+    from jobs.serve.reports import run_reports
 
     result = run_reports(platform_settings())
     return {report.name: report.status for report in result.reports}

@@ -1,7 +1,7 @@
 """Daily batch: raw landing data -> bronze -> silver -> gold -> DuckDB warehouse -> reports.
 
-Every task calls one packaged job (`jobs.pipeline.run_pipeline`, `jobs.warehouse.build_warehouse`,
-`jobs.reports.run_reports`); this file only schedules them. Each job replaces its outputs, so
+Every task calls one packaged job (`jobs.pipeline.run_pipeline`, `jobs.serve.warehouse.build_warehouse`,
+`jobs.serve.reports.run_reports`); this file only schedules them. Each job replaces its outputs, so
 re-running a logical date rewrites that date's results and never appends duplicates. The
 medallion steps record the Airflow run id as the lineage run id.
 """

@@ -1,9 +1,9 @@
 """Data-quality gates on the published data, run each time the warehouse has been rebuilt, or
 on demand.
 
-The daily batch already gates gold (jobs.pipeline.gold: silver is validated before gold is
+The daily batch already gates gold (jobs.serve.gold: silver is validated before gold is
 built, staged gold before it is published). This DAG re-runs both gates, with
-`jobs.quality.gate`, on what is published now: silver, and gold against silver, e.g. after
+`jobs.trust.quality.gate`, on what is published now: silver, and gold against silver, e.g. after
 someone changed the data by hand. Every result goes to `<gold>/dq_results/` and the GX data docs.
 A failed critical expectation fails the run at once, without retries: the data would not change
 between tries. With `fail_on_warnings`, failed warnings fail the run too.
@@ -41,7 +41,7 @@ def platform_data_quality():
     def check_published_data(run_id: str | None = None, params: dict | None = None) -> dict[str, object]:
         """Run the silver and gold gates on the published data; fail on a failed critical expectation."""
         from jobs.errors import PlatformError
-        from jobs.quality.gate import validate_gold, validate_silver
+        from jobs.trust.quality.gate import validate_gold, validate_silver
 
         settings = platform_settings()
         strict = params["fail_on_warnings"]

@@ -1,6 +1,6 @@
 """Streaming supervision: every 5 minutes, check the streaming job and restart it when unhealthy.
 
-Calls `jobs.streaming.supervisor.supervise` for the platform environment. The job is
+Calls `jobs.stream.supervisor.supervise` for the platform environment. The job is
 `rtdp stream run` on every event topic, in the background with a pid file and a log in the state
 folder (what `rtdp stream start` launches). It is unhealthy when it is not running, when records
 wait on a topic but no micro-batch has committed for `stall_seconds` (stalled or hung), or when
@@ -47,9 +47,9 @@ def platform_streaming_supervision():
     @task
     def supervise_stream(params: dict | None = None) -> dict:
         """Check the stream job; restart it if unhealthy and wait until it serves again."""
-        from jobs.streaming.batch import StreamOptions
-        from jobs.streaming.health import HealthLimits
-        from jobs.streaming.supervisor import supervise
+        from jobs.stream.batch import StreamOptions
+        from jobs.stream.health import HealthLimits
+        from jobs.stream.supervisor import supervise
 
         settings = platform_settings()
         prefix = params["topic_prefix"]

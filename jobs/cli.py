@@ -17,13 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobs.catalog.cli import app as catalog_app
 from jobs.cli_errors import user_errors
 from jobs.config import Settings, load_settings
-from jobs.deploy.cli import app as infra_app
-from jobs.lineage.cli import app as lineage_app
-from jobs.stack.cli import app as stack_app
-from jobs.streaming.cli import app as stream_app
+from jobs.operate.deploy.cli import app as infra_app
+from jobs.operate.stack.cli import app as stack_app
+from jobs.stream.cli import app as stream_app
+from jobs.trust.catalog.cli import app as catalog_app
+from jobs.trust.lineage.cli import app as lineage_app
 from ml.cli import app as ml_app
 
 app = typer.Typer(help="Real-Time Data Engineering Learning Platform.", no_args_is_help=True)
@@ -66,7 +66,7 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
 
 
 def _generate(settings: Settings, scale: int, seed: int) -> None:
-    from jobs.lineage.generation import generate_raw_with_lineage
+    from jobs.trust.lineage.generation import generate_raw_with_lineage
 
     summary = generate_raw_with_lineage(settings, transactions=scale, seed=seed)
     if summary.replaced:
@@ -126,8 +126,8 @@ def _train_models(settings: Settings) -> None:
 def _stream_segment(settings: Settings, events: int) -> None:
     """Live events through Kafka and Spark Structured Streaming into silver and gold; the Kafka
     broker is started for it if needed and stopped afterwards if it was started here."""
-    from jobs.stack import stack_down, stack_up
-    from jobs.streaming.segment import run_live_segment
+    from jobs.operate.stack import stack_down, stack_up
+    from jobs.stream.segment import run_live_segment
 
     started = [status.name for status in stack_up(settings, only=["kafka"]) if status.state == "started"]
     try:
@@ -141,7 +141,7 @@ def _stream_segment(settings: Settings, events: int) -> None:
 
 
 def _warehouse(settings: Settings) -> None:
-    from jobs.warehouse import build_warehouse
+    from jobs.serve.warehouse import build_warehouse
 
     counts = build_warehouse(settings)
     _print_counts(f"DuckDB warehouse {settings.warehouse_path}", counts)
@@ -155,14 +155,14 @@ def warehouse(env: EnvOption = "local") -> None:
 
 
 def _catalog(settings: Settings) -> None:
-    from jobs.catalog.build import build_catalog
+    from jobs.trust.catalog.build import build_catalog
 
     result = build_catalog(settings)
     console.print(f"data catalog of {result.datasets} datasets: [bold]{result.index_path}[/]")
 
 
 def _reports(settings: Settings) -> None:
-    from jobs.reports import run_reports
+    from jobs.serve.reports import run_reports
 
     result = run_reports(settings)
     for report in result.reports:
@@ -192,7 +192,7 @@ def run(
     reports -> data catalog."""
     settings = _lake_settings(env)
     if stream_events:
-        from jobs.streaming.spark_kafka import prepare_spark_launch
+        from jobs.stream.spark_kafka import prepare_spark_launch
 
         # The Kafka connector must be on the class path before this process starts Spark.
         prepare_spark_launch(settings)
@@ -219,8 +219,8 @@ def run(
             progress.update(task, description=description)
             step()
             progress.advance(task)
-    from jobs.catalog.build import catalog_index
-    from jobs.quality.location import data_docs_index
+    from jobs.trust.catalog.build import catalog_index
+    from jobs.trust.quality.location import data_docs_index
 
     console.print("[bold green]Done.[/]")
     for label, path in (("Warehouse", settings.warehouse_path), ("Reports", settings.reports_dir / "report.html"),

@@ -16,7 +16,7 @@ from pyspark.sql import SparkSession
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from jobs.stack.spark_jars import cached_spark_jars, uses_s3
+from jobs.operate.stack.spark_jars import cached_spark_jars, uses_s3
 
 
 def spark_session(settings: Settings) -> SparkSession:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jobs import publication
 from jobs.config import Settings
 from jobs.errors import PlatformError
+from jobs.serve import publication
 from ml.gold_tables import read_gold
 
 

@@ -2,7 +2,7 @@
 
 Inputs are the gold tables the Spark pipeline published; outputs are written with exactly the
 columns and types of their table in sql/ddl, so the warehouse loads them unchanged, and are
-published the same way (jobs.publication).
+published the same way (jobs.serve.publication).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jobs import publication, storage
+from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.tables import OPERATIONS, STAR_SCHEMA, tables
+from jobs.serve import publication
 
 _DECIMAL = "DECIMAL"
 _ARROW_TYPES = {
@@ -62,7 +63,7 @@ def read_gold(settings: Settings, table: str, columns: list[str] | None = None,
 
 def write_gold(settings: Settings, table: str, frame: pd.DataFrame, run_id: str) -> int:
     """Publish `frame`, conformed to the DDL of `table`, as the gold table `table` (a folder of
-    its own and the pointer switched, jobs.publication); return the rows. Until the switch,
+    its own and the pointer switched, jobs.serve.publication); return the rows. Until the switch,
     readers keep the previous version."""
     data = pa.Table.from_pandas(frame[arrow_schema(table).names], schema=arrow_schema(table), preserve_index=False)
     buffer = io.BytesIO()

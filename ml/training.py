@@ -17,7 +17,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from jobs.config import Settings
-from jobs.lineage.emit import job_run
+from jobs.trust.lineage.emit import job_run
 from ml import anomalies, churn, cross_sell, forecasting, segmentation
 from ml.data import GoldData, load_gold
 from ml.gold_tables import read_truth, write_gold

@@ -96,8 +96,8 @@ def s3_endpoint(monkeypatch):
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the whole test run (starting one takes seconds)."""
+    from jobs.operate.stack.spark_jars import ensure_spark_jars
     from jobs.spark import spark_session
-    from jobs.stack.spark_jars import ensure_spark_jars
 
     # Jars join the class path only when the JVM starts: fetch them before the one session does.
     ensure_spark_jars(load_settings("dev"))
@@ -112,7 +112,7 @@ def spark():
 @contextlib.contextmanager
 def _emulator_variables():
     """The dummy emulator credentials and this checkout as the home: no real key is ever sent anywhere."""
-    from jobs.stack.constants import EMULATOR_CREDENTIALS
+    from jobs.operate.stack.constants import EMULATOR_CREDENTIALS
 
     with pytest.MonkeyPatch.context() as patch:
         for name, value in EMULATOR_CREDENTIALS.items():
@@ -136,7 +136,7 @@ def pytest_configure(config):
 
 
 def _started_by_this_run(settings: Settings) -> Path:
-    from jobs.stack.paths import stack_paths
+    from jobs.operate.stack.paths import stack_paths
 
     return stack_paths(settings).state / f"started-by-test-run-{os.environ['RTDP_TEST_RUN']}.json"
 
@@ -147,7 +147,7 @@ def local_stack(emulator_environment) -> Settings:
     the run. Nothing stops it while a test may still use it: what this run started is written
     down and stopped once, when the whole run ends (pytest_sessionfinish), so a stack brought
     up with `make up` survives the test run."""
-    from jobs.stack import stack_up
+    from jobs.operate.stack import stack_up
 
     settings = load_settings("dev")
     started = [status.name for status in stack_up(settings) if status.state == "started"]
@@ -161,7 +161,7 @@ def pytest_sessionfinish(session):
     """In the process that runs (or started the workers of) the whole run: stop what it started."""
     if hasattr(session.config, "workerinput"):
         return
-    from jobs.stack import stack_down
+    from jobs.operate.stack import stack_down
 
     with _emulator_variables():
         settings = load_settings("dev")
@@ -196,7 +196,7 @@ def topic_prefix(local_stack):
 
     from confluent_kafka.admin import AdminClient
 
-    from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, prefixed
+    from jobs.stream.topics import EVENT_TOPICS, dead_letter_topic, prefixed
 
     prefix = f"test-{uuid.uuid4().hex[:10]}."
     yield prefix

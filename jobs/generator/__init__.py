@@ -1,7 +1,7 @@
 """Seeded test data: the raw CSV files of the platform plus the ground truth planted in them.
 
-`generate_raw(settings, transactions, seed)` writes the datasets of `jobs.raw_contract.RAW_COLUMNS`
-to the landing zone the way a source system delivers them (jobs.landing): a full extract with
+`generate_raw(settings, transactions, seed)` writes the datasets of `jobs.ingest.raw_contract.RAW_COLUMNS`
+to the landing zone the way a source system delivers them (jobs.ingest.landing): a full extract with
 everything up to 2026-06-16, then one change file a day to 2026-06-30 with that day's new rows.
 The truth files (anomalies, churners, affinities, dirty_rows) go to the truth layer. Another
 seed or scale is another world: generating it empties the lake built from the one before.

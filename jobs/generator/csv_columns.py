@@ -10,12 +10,12 @@ import pyarrow as pa
 
 from jobs.generator import csv_text
 from jobs.generator.accounts import Accounts, account_ids
-from jobs.generator.catalog import CATEGORIES, Catalog, product_ids
 from jobs.generator.dirty import DirtyRows, transaction_id
 from jobs.generator.inventory import Inventory
 from jobs.generator.people import Customers, customer_ids
 from jobs.generator.planted_anomalies import ANOMALY_TYPES, PlantedAnomalies
 from jobs.generator.pools import Pools
+from jobs.generator.products import CATEGORIES, Products, product_ids
 from jobs.generator.timeline import START_EPOCH_DAY
 from jobs.generator.transactions import TransactionRows
 from jobs.model.values import ACCOUNT_TYPES, CHANNELS, PRIMARY, SECONDARY
@@ -43,15 +43,15 @@ def customers_columns(customers: Customers, pools: Pools, extra: list[dict[str, 
     return _with_extra_rows(columns, extra)
 
 
-def products_columns(catalog: Catalog, extra: list[dict[str, str]]) -> Columns:
-    count = len(catalog.category)
+def products_columns(assortment: Products, extra: list[dict[str, str]]) -> Columns:
+    count = len(assortment.category)
     columns = {
         "product_id": csv_text.text(product_ids(count)),
-        "product_name": csv_text.text(catalog.names),
-        "category": csv_text.lookup([c.name for c in CATEGORIES], catalog.category),
-        "supplier": csv_text.text(catalog.supplier),
-        "cost_price": csv_text.money(catalog.cost_cents),
-        "list_price": csv_text.money(catalog.price_cents),
+        "product_name": csv_text.text(assortment.names),
+        "category": csv_text.lookup([c.name for c in CATEGORIES], assortment.category),
+        "supplier": csv_text.text(assortment.supplier),
+        "cost_price": csv_text.money(assortment.cost_cents),
+        "list_price": csv_text.money(assortment.price_cents),
     }
     return _with_extra_rows(columns, extra)
 
@@ -118,11 +118,11 @@ def churners_columns(customers: Customers) -> Columns:
     }
 
 
-def affinities_columns(catalog: Catalog) -> Columns:
-    ids = product_ids(len(catalog.category))
+def affinities_columns(assortment: Products) -> Columns:
+    ids = product_ids(len(assortment.category))
     return {
-        "product_a": csv_text.text([ids[a] for a in catalog.affinity_pairs[:, 0]]),
-        "product_b": csv_text.text([ids[b] for b in catalog.affinity_pairs[:, 1]]),
+        "product_a": csv_text.text([ids[a] for a in assortment.affinity_pairs[:, 0]]),
+        "product_b": csv_text.text([ids[b] for b in assortment.affinity_pairs[:, 1]]),
     }
 
 

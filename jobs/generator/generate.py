@@ -9,12 +9,11 @@ from datetime import date, timedelta
 import numpy as np
 import pyarrow as pa
 
-from jobs import landing, storage
+from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.generator import csv_columns
 from jobs.generator.accounts import Accounts, build_accounts
-from jobs.generator.catalog import Catalog, build_catalog
 from jobs.generator.csv_text import csv_bytes
 from jobs.generator.dirty import (
     TRANSACTION_DEFECTS,
@@ -27,9 +26,11 @@ from jobs.generator.inventory import build_inventory
 from jobs.generator.people import Customers, build_customers
 from jobs.generator.planted_anomalies import plant_anomalies
 from jobs.generator.pools import build_pools
+from jobs.generator.products import Products, build_products
 from jobs.generator.sizes import Sizes, sizes_for
 from jobs.generator.timeline import END_EPOCH_DAY, FULL_EXTRACT_EPOCH_DAY, SECONDS_PER_DAY
 from jobs.generator.transactions import TransactionRows, build_transactions
+from jobs.ingest import landing
 from jobs.model.values import WAREHOUSES
 
 log = logging.getLogger(__name__)
@@ -123,14 +124,14 @@ class _TransactionFile:
 
 
 def _transaction_file(rng: np.random.Generator, sizes: Sizes, customers: Customers, accounts: Accounts,
-                      catalog: Catalog) -> _TransactionFile:
+                      assortment: Products) -> _TransactionFile:
     """transactions.csv columns with anomalies and defects planted, and their truth.
 
     A function of its own so the numeric rows are freed before the text is joined.
     """
     clean_rows = sizes.transactions - added_transaction_rows(sizes.dirty_transactions)
-    rows = build_transactions(rng, clean_rows, sizes.baskets, customers, accounts, catalog)
-    anomalies = plant_anomalies(rng, rows, catalog, sizes.anomalies)
+    rows = build_transactions(rng, clean_rows, sizes.baskets, customers, accounts, assortment)
+    anomalies = plant_anomalies(rng, rows, assortment, sizes.anomalies)
     rows, position = _in_time_order(rows)
     anomaly_at = position[anomalies.rows]
     protected = rows.in_basket.copy()
@@ -147,7 +148,7 @@ def _transaction_file(rng: np.random.Generator, sizes: Sizes, customers: Custome
 
 
 def generate_raw(settings: Settings, transactions: int, seed: int) -> GenerationSummary:
-    """Write the raw datasets of RAW_COLUMNS as extracts to the landing zone (jobs.landing) and
+    """Write the raw datasets of RAW_COLUMNS as extracts to the landing zone (jobs.ingest.landing) and
     the truth files to the truth layer.
 
     `transactions` (1,000..10,000,000) is the number of transaction rows; every other size
@@ -161,20 +162,20 @@ def generate_raw(settings: Settings, transactions: int, seed: int) -> Generation
     generated = landing.World(seed=seed, transactions=transactions)
     rng = np.random.default_rng(seed)
     pools = build_pools(seed)
-    catalog = build_catalog(rng, pools, sizes.products, sizes.affinity_pairs)
+    assortment = build_products(rng, pools, sizes.products, sizes.affinity_pairs)
     customers = build_customers(rng, pools, sizes.customers)
     accounts = build_accounts(rng, customers)
-    transaction_file = _transaction_file(rng, sizes, customers, accounts, catalog)
+    transaction_file = _transaction_file(rng, sizes, customers, accounts, assortment)
     extra_customers, customer_truth = dirty_customer_rows(rng, pools, customers.count + 1, sizes.dirty_customers)
     extra_products, product_truth = dirty_product_rows(rng, pools, sizes.products + 1, sizes.dirty_products)
-    inventory = build_inventory(rng, catalog, len(WAREHOUSES))
+    inventory = build_inventory(rng, assortment, len(WAREHOUSES))
 
     replaced = _start_new_world(settings, generated)
     raw = _Landing(settings)
     version_days = customers.version_seconds // SECONDS_PER_DAY
     raw.write("customers", csv_columns.customers_columns(customers, pools, extra_customers),
               np.concatenate([version_days, np.full(len(extra_customers), FULL_EXTRACT_EPOCH_DAY)]))
-    raw.write("products", csv_columns.products_columns(catalog, extra_products))
+    raw.write("products", csv_columns.products_columns(assortment, extra_products))
     raw.write("accounts", csv_columns.accounts_columns(accounts), accounts.opened_day)
     raw.write("customer_accounts", csv_columns.customer_accounts_columns(accounts, customers.count),
               accounts.opened_day[accounts.holder_account])
@@ -185,7 +186,7 @@ def generate_raw(settings: Settings, transactions: int, seed: int) -> Generation
     truth = _Truth(settings)
     truth.write("anomalies", transaction_file.anomalies)
     truth.write("churners", csv_columns.churners_columns(customers))
-    truth.write("affinities", csv_columns.affinities_columns(catalog))
+    truth.write("affinities", csv_columns.affinities_columns(assortment))
     truth.write("dirty_rows", csv_columns.dirty_rows_columns(customer_truth + product_truth + transaction_file.dirty_truth))
     return GenerationSummary(row_counts=raw.row_counts | truth.row_counts, raw_uri=raw.uri, truth_uri=truth.uri,
                              replaced=replaced)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jobs.generator.catalog import CATEGORIES
 from jobs.generator.pools import Pools
+from jobs.generator.products import CATEGORIES
 from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS
 
 CHURN_SHARE = 0.15

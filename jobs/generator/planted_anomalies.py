@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jobs.generator.catalog import Catalog
+from jobs.generator.products import Products
 from jobs.generator.timeline import SECONDS_PER_DAY
 from jobs.generator.transactions import TransactionRows
 from jobs.model.values import CHANNELS
@@ -48,7 +48,7 @@ def _burst_rows(rng: np.random.Generator, grouped: np.ndarray, start: np.ndarray
     return rows, group
 
 
-def plant_anomalies(rng: np.random.Generator, rows: TransactionRows, catalog: Catalog, count: int) -> PlantedAnomalies:
+def plant_anomalies(rng: np.random.Generator, rows: TransactionRows, assortment: Products, count: int) -> PlantedAnomalies:
     """Rewrite about `count` rows (outside affinity baskets) into anomalies, in place."""
     candidates = np.flatnonzero(~rows.in_basket)
     grouped = candidates[np.argsort(rows.account[candidates], kind="stable")]
@@ -67,13 +67,13 @@ def plant_anomalies(rng: np.random.Generator, rows: TransactionRows, catalog: Ca
 
     # Far above the account's usual: an expensive product, enough units to reach the target.
     target = median_cents.reindex(rows.account[planted]).to_numpy() * rng.uniform(*_FACTOR, len(planted))
-    most_expensive = max(1, round(len(catalog.price_cents) * _EXPENSIVE_SHARE))
-    expensive = np.argsort(catalog.price_cents, kind="stable")[-most_expensive:]
+    most_expensive = max(1, round(len(assortment.price_cents) * _EXPENSIVE_SHARE))
+    expensive = np.argsort(assortment.price_cents, kind="stable")[-most_expensive:]
     product = rng.choice(expensive, size=len(planted))
-    quantity = np.maximum(np.ceil(target / catalog.price_cents[product]), 1).astype(np.int64)
+    quantity = np.maximum(np.ceil(target / assortment.price_cents[product]), 1).astype(np.int64)
     rows.product[planted] = product
     rows.quantity[planted] = quantity
-    rows.amount_cents[planted] = quantity * catalog.price_cents[product]
+    rows.amount_cents[planted] = quantity * assortment.price_cents[product]
 
     odd = singles[spikes:]
     day_start = rows.seconds[odd] // SECONDS_PER_DAY * SECONDS_PER_DAY

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jobs.generator.accounts import Accounts
-from jobs.generator.catalog import CATEGORIES, Catalog
 from jobs.generator.people import Customers
+from jobs.generator.products import CATEGORIES, Products
 from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS, seasonal_intensity
 from jobs.model.values import CHANNELS
 
@@ -97,7 +97,7 @@ def same_day_shift(seconds: np.ndarray, shift: np.ndarray) -> np.ndarray:
 
 
 def build_transactions(rng: np.random.Generator, rows: int, baskets: int, customers: Customers,
-                       accounts: Accounts, catalog: Catalog) -> TransactionRows:
+                       accounts: Accounts, assortment: Products) -> TransactionRows:
     """`rows` clean transaction rows, of which `baskets` pairs are planted affinity baskets.
 
     Busy accounts transact more; each row's product comes from the holder's favourite
@@ -110,17 +110,17 @@ def build_transactions(rng: np.random.Generator, rows: int, baskets: int, custom
     account = rng.choice(accounts.count, size=organic, p=weight / weight.sum())
 
     favourite = customers.favourite_category[accounts.primary[account]]
-    by_category = _pick_within_groups(rng, favourite, catalog.category, catalog.popularity)
-    overall = _pick_within_groups(rng, np.zeros(organic, dtype=np.int64), np.zeros_like(catalog.category),
-                                  catalog.popularity)
+    by_category = _pick_within_groups(rng, favourite, assortment.category, assortment.popularity)
+    overall = _pick_within_groups(rng, np.zeros(organic, dtype=np.int64), np.zeros_like(assortment.category),
+                                  assortment.popularity)
     product = np.where(rng.random(organic) < _FAVOURITE_CATEGORY_SHARE, by_category, overall)
 
     # Basket: the first row of a planted pair becomes product a; its partner b follows below.
     source = rng.choice(organic, size=baskets, replace=False)
-    pair = rng.integers(0, len(catalog.affinity_pairs), baskets)
-    product[source] = catalog.affinity_pairs[pair, 0]
+    pair = rng.integers(0, len(assortment.affinity_pairs), baskets)
+    product[source] = assortment.affinity_pairs[pair, 0]
 
-    day = _seasonal_days(rng, catalog.category[product], accounts.active_from[account],
+    day = _seasonal_days(rng, assortment.category[product], accounts.active_from[account],
                          accounts.active_until[account])
     seconds = (START_EPOCH_DAY + day) * SECONDS_PER_DAY + _seconds_of_day(rng, organic)
 
@@ -129,14 +129,14 @@ def build_transactions(rng: np.random.Generator, rows: int, baskets: int, custom
                        rng.choice(len(CHANNELS), size=organic, p=_CHANNEL_SHARE))
 
     account = np.concatenate([account, account[source]])
-    product = np.concatenate([product, catalog.affinity_pairs[pair, 1]])
+    product = np.concatenate([product, assortment.affinity_pairs[pair, 1]])
     seconds = np.concatenate([seconds, same_day_shift(seconds[source], rng.integers(*_BASKET_GAP_SECONDS, baskets))])
     channel = np.concatenate([channel, channel[source]])
     in_basket = np.zeros(rows, dtype=bool)
     in_basket[source] = True
     in_basket[organic:] = True
 
-    price = catalog.price_cents[product]
+    price = assortment.price_cents[product]
     quantity = np.minimum(rng.geometric(0.6, rows), _MAX_QUANTITY)
     quantity = np.where(price > _EXPENSIVE_CENTS, 1 + (rng.random(rows) < 0.1), quantity)
     discount = DISCOUNT_PERCENT[rng.choice(len(DISCOUNT_PERCENT), size=rows, p=_DISCOUNT_SHARE)]

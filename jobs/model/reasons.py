@@ -3,7 +3,7 @@ real-time path, each described once. Quarantine rows and dead letters carry the 
 
 Each rejected row or event carries exactly one reason: the first that applies.
 
-Batch (raw CSV -> silver, jobs.pipeline.silver_rules), in this order:
+Batch (raw CSV -> silver, jobs.refine.silver_rules), in this order:
 
 1. The line: MALFORMED_ROW, then MISSING_REQUIRED_FIELD (every raw column is required).
 2. Types, in column order: INVALID_NUMBER, INVALID_TIMESTAMP, INVALID_DATE.
@@ -20,11 +20,11 @@ Batch (raw CSV -> silver, jobs.pipeline.silver_rules), in this order:
    UNKNOWN_ACCOUNT because their account is not in silver. No holder is promoted: the pipeline
    never invents a relationship the source did not state.
 
-Stream (Kafka -> silver, jobs.contracts.check and jobs.streaming.classify), in this order:
+Stream (Kafka -> silver, jobs.model.contracts.check and jobs.stream.classify), in this order:
 
 1. The contract check of the payload: MALFORMED_JSON, SCHEMA_VIOLATION, UNKNOWN_EVENT_VERSION
    (a value that does not convert to its silver type is a schema violation).
-2. EVENT_TIME_IN_FUTURE, then LATE_EVENT (against the watermark, jobs.streaming.progress).
+2. EVENT_TIME_IN_FUTURE, then LATE_EVENT (against the watermark, jobs.stream.progress).
 3. DUPLICATE_EVENT.
 
 The stream's reasons other than DUPLICATE_EVENT also go to the dead-letter topic: someone has

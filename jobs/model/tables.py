@@ -2,7 +2,7 @@
 
 DuckDB itself parses the DDL: each file is executed in an in-memory database and read back from
 its catalog, so names, types, keys and comments are exactly what the DDL declares. The Spark
-jobs conform their outputs to these tables (jobs.pipeline.conform), the warehouse creates them,
+jobs conform their outputs to these tables (jobs.refine.conform), the warehouse creates them,
 the quality gates and the data catalog read them.
 """
 

@@ -5,7 +5,7 @@
 -- Every column has a comment; a trailing [PII: direct] or [PII: indirect] tag classifies
 -- personal data (see docs/catalog.md).
 
--- Raw: the CSV files as delivered (jobs/raw_contract.py), every field as text.
+-- Raw: the CSV files as delivered (jobs/ingest/raw_contract.py), every field as text.
 CREATE TABLE IF NOT EXISTS raw_customers (
     customer_id    VARCHAR,
     name           VARCHAR,
@@ -94,7 +94,7 @@ COMMENT ON COLUMN raw_inventory.snapshot_date IS 'Day the stock was counted; yyy
 COMMENT ON COLUMN raw_inventory.quantity IS 'Units on hand at the end of the day; text as received';
 COMMENT ON COLUMN raw_inventory.reorder_point IS 'Stock level at or below which the product must be reordered; text as received';
 
--- Bronze: every raw row of every extract as received plus ingestion metadata (jobs/pipeline/bronze.py).
+-- Bronze: every raw row of every extract as received plus ingestion metadata (jobs/ingest/bronze.py).
 CREATE TABLE IF NOT EXISTS bronze_customers (
     customer_id      VARCHAR,
     name             VARCHAR,
@@ -255,7 +255,7 @@ COMMENT ON COLUMN bronze_inventory.ingested_at IS 'When the bronze job ingested 
 COMMENT ON COLUMN bronze_inventory.batch_id IS 'Ingestion batch, derived from the content hash of the raw file: the same input always gets the same id';
 COMMENT ON COLUMN bronze_inventory.extract_name IS 'The extract the row was delivered in (its file name without .csv), also the folder bronze keeps it in';
 
--- Silver: typed, cleaned and validated rows with their trace columns (jobs/pipeline/silver_rules.py).
+-- Silver: typed, cleaned and validated rows with their trace columns (jobs/refine/silver_rules.py).
 CREATE TABLE IF NOT EXISTS silver_customers (
     customer_id    VARCHAR,
     name           VARCHAR,

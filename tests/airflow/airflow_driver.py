@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 # Modules a DAG file must not import while being parsed: they belong inside the tasks.
-HEAVY_MODULES = ("pyspark", "duckdb", "pandas", "sklearn", "prophet", "ml", "jobs.pipeline", "jobs.warehouse", "jobs.reports",
-                 "jobs.quality")
+HEAVY_MODULES = ("pyspark", "duckdb", "pandas", "sklearn", "prophet", "ml", "jobs.pipeline", "jobs.serve.warehouse", "jobs.serve.reports",
+                 "jobs.trust.quality")
 
 
 def _dag_bag():

@@ -20,14 +20,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import landing, publication
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
+from jobs.ingest import landing
+from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.model.tables import STAR_SCHEMA
 from jobs.model.tables import tables as model_tables
-from jobs.quality.results import results_uri
-from jobs.raw_contract import RAW_COLUMNS
 from jobs.resources import sql_dir
+from jobs.serve import publication
+from jobs.trust.quality.results import results_uri
 
 pytestmark = pytest.mark.integration
 

@@ -14,11 +14,11 @@ import pyarrow.dataset as ds
 import pytest
 
 from jobs.config import Settings, load_settings
-from jobs.streaming.health import check_health
-from jobs.streaming.producer import produce
-from jobs.streaming.sources import Catalogue, synthetic_transactions
-from jobs.streaming.supervisor import stop_stream
-from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
+from jobs.stream.health import check_health
+from jobs.stream.producer import produce
+from jobs.stream.sources import Catalogue, synthetic_transactions
+from jobs.stream.supervisor import stop_stream
+from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
 
 pytestmark = pytest.mark.integration
 

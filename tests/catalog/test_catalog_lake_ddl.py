@@ -11,15 +11,15 @@ import csv
 
 import pytest
 
-from jobs import landing
+from jobs import lake
 from jobs.config import load_settings
 from jobs.generator import generate_raw
+from jobs.ingest import landing
+from jobs.ingest.bronze import run_bronze
+from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.model.tables import LAKE, table
-from jobs.pipeline import lake
-from jobs.pipeline.bronze import run_bronze
-from jobs.pipeline.conform import spark_schema
-from jobs.pipeline.silver import run_silver
-from jobs.raw_contract import RAW_COLUMNS
+from jobs.refine.conform import spark_schema
+from jobs.refine.silver import run_silver
 
 pytestmark = pytest.mark.spark
 

@@ -1,7 +1,7 @@
 """The generated catalog against the DDL it must show, the quality results and the lineage.
 
 Expected columns, descriptions and PII tags are read here straight from sql/ddl with DuckDB
-and a regular expression, independently of jobs.catalog.
+and a regular expression, independently of jobs.trust.catalog.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from html_pages import index_links, read_page
-from jobs.catalog import build_catalog, catalog_index
-from jobs.catalog.cli import app
-from jobs.lineage.graph import LineageGraph
-from jobs.raw_contract import RAW_COLUMNS
+from jobs.ingest.raw_contract import RAW_COLUMNS
+from jobs.trust.catalog import build_catalog, catalog_index
+from jobs.trust.catalog.cli import app
+from jobs.trust.lineage.graph import LineageGraph
 
 pytestmark = pytest.mark.unit
 
@@ -184,8 +184,8 @@ def test_dataset_known_only_from_lineage_gets_a_page(local_settings):
 
 
 def test_html_is_escaped(local_settings, monkeypatch):
-    from jobs.catalog import build
-    from jobs.catalog.datasets import Dataset
+    from jobs.trust.catalog import build
+    from jobs.trust.catalog.datasets import Dataset
 
     hostile = Dataset("gold", "hostile", "<script>alert(1)</script>", "data-platform team", (), "test")
     monkeypatch.setattr(build, "all_datasets", lambda: [hostile])
@@ -207,8 +207,8 @@ def test_cli_builds_the_catalog_and_prints_its_index(local_settings):
 
 @pytest.mark.parametrize("comment", ["Email [PII: secret]", "Email [PII: direct] of the customer", "Email [pii: direct"])
 def test_a_malformed_pii_tag_stops_the_build(comment):
-    from jobs.catalog.pii import split_pii
     from jobs.errors import PlatformError
+    from jobs.trust.catalog.pii import split_pii
 
     with pytest.raises(PlatformError, match="dim_customer.email"):
         split_pii(comment, "dim_customer.email")

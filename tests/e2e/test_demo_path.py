@@ -14,14 +14,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jobs import landing, publication
-from jobs.catalog.build import build_catalog
 from jobs.config import Settings
-from jobs.lineage.generation import generate_raw_with_lineage
-from jobs.lineage.graph import LineageGraph
+from jobs.ingest import landing
 from jobs.pipeline import run_pipeline
-from jobs.reports import run_reports
-from jobs.warehouse import build_warehouse
+from jobs.serve import publication
+from jobs.serve.reports import run_reports
+from jobs.serve.warehouse import build_warehouse
+from jobs.trust.catalog.build import build_catalog
+from jobs.trust.lineage.generation import generate_raw_with_lineage
+from jobs.trust.lineage.graph import LineageGraph
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 

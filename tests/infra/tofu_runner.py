@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobs.deploy.tofu import ATTEMPTS, require_loopback, runs_again, tools_dir
+from jobs.operate.deploy.tofu import ATTEMPTS, require_loopback, runs_again, tools_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where `make tools` put OpenTofu and the provider mirror (RTDP_TOOLS_DIR overrides, as in install.sh).
@@ -79,7 +79,7 @@ class Tofu:
                 text=True,
                 timeout=1800,
             )
-            # The Kafka provider's connection race (see jobs.deploy.tofu): a read-only command runs again.
+            # The Kafka provider's connection race (see jobs.operate.deploy.tofu): a read-only command runs again.
             if not runs_again(args[0], process.stderr, attempt):
                 break
         result = Result(process.returncode, process.stdout, process.stderr, time.monotonic() - started)

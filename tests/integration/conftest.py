@@ -11,8 +11,8 @@ import socket
 import pytest
 
 from jobs.config import Settings, load_settings
-from jobs.stack import stack_down
-from jobs.stack.constants import LOOPBACK
+from jobs.operate.stack import stack_down
+from jobs.operate.stack.constants import LOOPBACK
 
 
 def free_port_pair() -> int:

@@ -11,12 +11,13 @@ import uuid
 import pandas as pd
 import pytest
 
-from jobs import publication, storage
+from jobs import storage
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
 from jobs.pipeline import run_pipeline
-from jobs.reports import run_reports
-from jobs.warehouse import build_warehouse
+from jobs.serve import publication
+from jobs.serve.reports import run_reports
+from jobs.serve.warehouse import build_warehouse
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 import pytest
 
-from jobs.kafka_roundtrip import Event, consume_events, create_topic, make_events, produce_events, run_roundtrip
-from jobs.stack import stack_down, stack_up
+from jobs.operate.stack import stack_down, stack_up
+from jobs.operate.stack.roundtrip import Event, consume_events, create_topic, make_events, produce_events, run_roundtrip
 
 pytestmark = pytest.mark.integration
 

@@ -12,14 +12,14 @@ import boto3
 import pytest
 
 from jobs.errors import PlatformError
-from jobs.stack import stack_down, stack_status, stack_up
-from jobs.stack.aws import parse_endpoint
-from jobs.stack.constants import LOOPBACK
-from jobs.stack.jars import fetch_jars
-from jobs.stack.kafka import parse_bootstrap
-from jobs.stack.lifecycle import start_service
-from jobs.stack.paths import StackPaths, stack_paths
-from jobs.stack.processes import PidRecord, is_alive, port_in_use, write_pid_file
+from jobs.operate.stack import stack_down, stack_status, stack_up
+from jobs.operate.stack.aws import parse_endpoint
+from jobs.operate.stack.constants import LOOPBACK
+from jobs.operate.stack.jars import fetch_jars
+from jobs.operate.stack.kafka import parse_bootstrap
+from jobs.operate.stack.lifecycle import start_service
+from jobs.operate.stack.paths import StackPaths, stack_paths
+from jobs.operate.stack.processes import PidRecord, is_alive, port_in_use, write_pid_file
 from jobs.storage import require_buckets
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from jobs.lineage.emit import job_run
+from jobs.trust.lineage.emit import job_run
 from lineage_io import read_event_lines
 
 pytestmark = pytest.mark.unit
@@ -73,11 +73,11 @@ def test_url_from_the_environment(monkeypatch, tmp_path):
 def test_unreachable_endpoint_warns_once_and_the_file_is_still_written(local_settings, caplog):
     url = f"http://127.0.0.1:{_free_port()}"
     settings = _with_url(local_settings, url)
-    with caplog.at_level(logging.WARNING, logger="jobs.lineage.sink"):
+    with caplog.at_level(logging.WARNING, logger="jobs.trust.lineage.sink"):
         for name in ("bronze.accounts", "bronze.products"):
             with job_run(settings, name, [f"raw.{name.split('.')[1]}"]) as run:
                 run.output(name, rows=1)
-    warnings = [record.getMessage() for record in caplog.records if record.name == "jobs.lineage.sink"]
+    warnings = [record.getMessage() for record in caplog.records if record.name == "jobs.trust.lineage.sink"]
     assert len(warnings) == 1 and url in warnings[0] and "\n" not in warnings[0]
     events = read_event_lines(settings.lineage_events_path)
     assert [(event["job"]["name"], event["eventType"]) for event in events] == [

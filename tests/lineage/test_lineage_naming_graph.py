@@ -6,9 +6,9 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
-from jobs.lineage.emit import job_run
-from jobs.lineage.graph import LineageGraph
-from jobs.lineage.naming import dataset_key, openlineage_dataset
+from jobs.trust.lineage.emit import job_run
+from jobs.trust.lineage.graph import LineageGraph
+from jobs.trust.lineage.naming import dataset_key, openlineage_dataset
 
 pytestmark = pytest.mark.unit
 

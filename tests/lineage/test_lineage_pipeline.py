@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jobs import landing, publication
 from jobs.cli import app
 from jobs.config import load_settings
 from jobs.errors import PlatformError
-from jobs.lineage.generation import generate_raw_with_lineage
-from jobs.lineage.graph import LineageGraph
-from jobs.lineage.naming import openlineage_dataset
+from jobs.ingest import landing
+from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.pipeline import run_pipeline
-from jobs.raw_contract import RAW_COLUMNS
-from jobs.reports import run_reports
-from jobs.warehouse import build_warehouse, connect
+from jobs.serve import publication
+from jobs.serve.reports import run_reports
+from jobs.serve.warehouse import build_warehouse, connect
+from jobs.trust.lineage.generation import generate_raw_with_lineage
+from jobs.trust.lineage.graph import LineageGraph
+from jobs.trust.lineage.naming import openlineage_dataset
 from lineage_io import parquet_rows, read_event_lines
 
 pytestmark = pytest.mark.spark

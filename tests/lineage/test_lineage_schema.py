@@ -7,7 +7,7 @@ import copy
 import pytest
 from jsonschema import FormatChecker
 
-from jobs.lineage.emit import job_run
+from jobs.trust.lineage.emit import job_run
 from lineage_io import read_event_lines
 
 pytestmark = pytest.mark.unit

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.streaming.batch import BatchReport, StreamOptions
-from jobs.streaming.job import stream_targets
-from jobs.streaming.stream_lineage import stream_lineage
+from jobs.stream.batch import BatchReport, StreamOptions
+from jobs.stream.job import stream_targets
+from jobs.stream.stream_lineage import stream_lineage
 from lineage_io import read_event_lines
 
 pytestmark = pytest.mark.unit
@@ -48,7 +48,7 @@ def test_a_failing_stream_ends_its_runs_with_fail(local_settings):
 
 
 def test_running_summaries_only_when_batches_have_run(local_settings, monkeypatch):
-    monkeypatch.setattr("jobs.streaming.stream_lineage.RUNNING_EVERY_S", 0.0)
+    monkeypatch.setattr("jobs.stream.stream_lineage.RUNNING_EVERY_S", 0.0)
     reports: list[BatchReport] = []
     with stream_lineage(local_settings, _targets(local_settings, ""), "", reports) as lineage:
         lineage.tick()  # no batch yet: nothing to say

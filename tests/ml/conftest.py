@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jobs import publication
 from jobs.config import Settings, load_settings
+from jobs.serve import publication
 from ml import MLSummary, train_and_score
 
 # 100,000 transactions: at 50,000 the weekly noise of the aggregated series is as large as the

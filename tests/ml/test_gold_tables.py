@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import publication, storage
+from jobs import storage
 from jobs.errors import PlatformError
+from jobs.serve import publication
 from ml.gold_tables import arrow_schema, read_gold, read_truth, write_gold
 from ml.model_registry import ModelRecord, load_model, models_uri, read_record, save_model
 

@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from jobs.reports import run_reports
-from jobs.warehouse import build_warehouse
+from jobs.serve.reports import run_reports
+from jobs.serve.warehouse import build_warehouse
 from ml.cli import app, summary_table
 from ml.gold_tables import arrow_schema
 

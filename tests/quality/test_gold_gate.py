@@ -19,14 +19,13 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import functions as F
 
-from jobs import publication
 from jobs.config import Settings, load_settings
 from jobs.model.tables import STAR_SCHEMA, tables
-from jobs.pipeline import gold
-from jobs.pipeline.gold import run_gold
-from jobs.quality.gate import QualityGateFailed, validate_gold
-from jobs.quality.location import data_docs_index
-from jobs.warehouse import build_warehouse, connect
+from jobs.serve import gold, publication
+from jobs.serve.gold import run_gold
+from jobs.serve.warehouse import build_warehouse, connect
+from jobs.trust.quality.gate import QualityGateFailed, validate_gold
+from jobs.trust.quality.location import data_docs_index
 from silver_data import clean_silver_rows, write_silver
 
 pytestmark = pytest.mark.spark

@@ -9,10 +9,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.quality.gate import QualityGateFailed, validate_silver
-from jobs.quality.location import data_docs_index
-from jobs.raw_contract import RAW_COLUMNS
+from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.resources import sql_dir
+from jobs.trust.quality.gate import QualityGateFailed, validate_silver
+from jobs.trust.quality.location import data_docs_index
 from silver_data import write_silver
 
 pytestmark = pytest.mark.unit

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from chispa import assert_df_equality
 
-from jobs.pipeline.gold_model import (
+from jobs.serve.gold_model import (
     build_customer_behavior,
     build_dim_customer,
     build_dim_date,

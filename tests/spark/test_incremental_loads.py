@@ -11,12 +11,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import landing, publication
 from jobs.config import load_settings
 from jobs.generator import generate_raw
+from jobs.ingest import landing
+from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.model.tables import STAR_SCHEMA, tables
 from jobs.pipeline import run_pipeline
-from jobs.raw_contract import RAW_COLUMNS
+from jobs.serve import publication
 
 pytestmark = pytest.mark.spark
 

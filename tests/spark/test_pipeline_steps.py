@@ -18,16 +18,16 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import publication
 from jobs.config import load_settings
 from jobs.errors import PlatformError
-from jobs.lineage.emit import PLATFORM_RUN_TAG
-from jobs.lineage.event_log import read_events
-from jobs.lineage.graph import LineageGraph
-from jobs.lineage.naming import openlineage_dataset
+from jobs.ingest.bronze import run_bronze
+from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.pipeline import run_pipeline
-from jobs.pipeline.bronze import run_bronze
-from jobs.raw_contract import RAW_COLUMNS
+from jobs.serve import publication
+from jobs.trust.lineage.emit import PLATFORM_RUN_TAG
+from jobs.trust.lineage.event_log import read_events
+from jobs.trust.lineage.graph import LineageGraph
+from jobs.trust.lineage.naming import openlineage_dataset
 
 pytestmark = pytest.mark.spark
 
@@ -272,7 +272,7 @@ def test_a_rerun_ingests_only_new_extracts_and_gives_identical_gold(pipeline_run
     # The next day's accounts change file has nothing new (and the column outside the contract).
     write_raw_files(Path(settings.layer_uri("raw")), {"accounts": (RAW["accounts"][0], [])}, day="2025-02-05")
 
-    with caplog.at_level(logging.WARNING, logger="jobs.pipeline.bronze"):
+    with caplog.at_level(logging.WARNING, logger="jobs.ingest.bronze"):
         records = run_pipeline(settings, run_id="run-2")
 
     assert gold_snapshot(settings) == before

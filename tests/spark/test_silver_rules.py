@@ -13,15 +13,15 @@ from decimal import Decimal
 
 import pytest
 
+from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.model import reasons as R
-from jobs.pipeline.silver_rules import (
+from jobs.refine.silver_rules import (
     validate_accounts,
     validate_customers,
     validate_inventory,
     validate_products,
     validate_transactions,
 )
-from jobs.raw_contract import RAW_COLUMNS
 
 pytestmark = pytest.mark.spark
 

@@ -13,7 +13,7 @@ import pytest
 
 from jobs import storage
 from jobs.config import Settings, load_settings
-from jobs.streaming.spark_kafka import prepare_spark_launch
+from jobs.stream.spark_kafka import prepare_spark_launch
 
 LAKE_LAYERS = ("bronze", "silver", "gold", "quarantine")
 

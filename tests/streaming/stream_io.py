@@ -16,7 +16,7 @@ from confluent_kafka import Consumer, KafkaError
 
 from jobs import storage
 from jobs.config import Settings
-from jobs.streaming.events import OutgoingEvent
+from jobs.stream.events import OutgoingEvent
 
 PROJECT_DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.contracts import TRANSACTION
-from jobs.streaming.batch import StreamOptions, StreamTarget, process_batch
-from jobs.streaming.dead_letters import DeadLetter
-from jobs.streaming.layout import stream_layout
-from jobs.streaming.progress import latest_progress
+from jobs.model.contracts import TRANSACTION
+from jobs.stream.batch import StreamOptions, StreamTarget, process_batch
+from jobs.stream.dead_letters import DeadLetter
+from jobs.stream.layout import stream_layout
+from jobs.stream.progress import latest_progress
 from stream_io import read_lake, transaction_document
 
 pytestmark = pytest.mark.spark

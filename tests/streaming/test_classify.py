@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from jobs.contracts import TRANSACTION
-from jobs.streaming.classify import REASON, bronze_rows, classify, kafka_rows, silver_rows
+from jobs.model.contracts import TRANSACTION
+from jobs.stream.classify import REASON, bronze_rows, classify, kafka_rows, silver_rows
 from stream_io import transaction_document, utc_text
 
 pytestmark = pytest.mark.spark

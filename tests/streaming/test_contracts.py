@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from jobs.contracts import (
+from jobs.model.contracts import (
     CONTRACTS,
     INVENTORY_MOVEMENT,
     TRANSACTION,
     check_event,
 )
-from jobs.contracts.versions import schema_files
+from jobs.model.contracts.versions import schema_files
 from jobs.model.reasons import MALFORMED_JSON, SCHEMA_VIOLATION, UNKNOWN_EVENT_VERSION
 from stream_io import PROJECT_DOCS, movement_document, transaction_document
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from jobs import storage
-from jobs.contracts import TRANSACTION
 from jobs.errors import PlatformError
-from jobs.streaming.job import require_checkpoint_with_data
-from jobs.streaming.layout import stream_layout
+from jobs.model.contracts import TRANSACTION
+from jobs.stream.job import require_checkpoint_with_data
+from jobs.stream.layout import stream_layout
 
 pytestmark = pytest.mark.unit
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from jobs.contracts import TRANSACTION, check_event
 from jobs.errors import PlatformError
-from jobs.streaming.producer import produce
-from jobs.streaming.sources import Catalogue, synthetic_transactions
-from jobs.streaming.topics import ensure_topics, prefixed
+from jobs.model.contracts import TRANSACTION, check_event
+from jobs.stream.producer import produce
+from jobs.stream.sources import Catalogue, synthetic_transactions
+from jobs.stream.topics import ensure_topics, prefixed
 from stream_io import raw_message, read_topic
 
 pytestmark = pytest.mark.integration

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from jobs import landing
-from jobs.contracts import INVENTORY_MOVEMENT, TRANSACTION, check_event
 from jobs.generator import generate_raw
+from jobs.ingest import landing
+from jobs.model.contracts import INVENTORY_MOVEMENT, TRANSACTION, check_event
 from jobs.model.reasons import SCHEMA_VIOLATION
-from jobs.streaming.sources import (
+from jobs.stream.sources import (
     catalogue_from_raw,
     replay_transactions,
     replayed_transaction,

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jobs.contracts import INVENTORY_MOVEMENT
-from jobs.streaming.batch import StreamOptions
-from jobs.streaming.dead_letters import REASON_HEADER, SOURCE_HEADER
-from jobs.streaming.job import run_stream
-from jobs.streaming.layout import stream_layout
-from jobs.streaming.producer import produce
-from jobs.streaming.status import stream_status
-from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, prefixed
+from jobs.model.contracts import INVENTORY_MOVEMENT
+from jobs.stream.batch import StreamOptions
+from jobs.stream.dead_letters import REASON_HEADER, SOURCE_HEADER
+from jobs.stream.job import run_stream
+from jobs.stream.layout import stream_layout
+from jobs.stream.producer import produce
+from jobs.stream.status import stream_status
+from jobs.stream.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, prefixed
 from stream_io import message, movement_document, raw_message, read_lake, read_topic, transaction_document
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]

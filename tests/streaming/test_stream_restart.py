@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from jobs.streaming.batch import StreamOptions
-from jobs.streaming.job import run_stream
-from jobs.streaming.layout import stream_layout
-from jobs.streaming.producer import produce
-from jobs.streaming.progress import latest_progress
-from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
+from jobs.stream.batch import StreamOptions
+from jobs.stream.job import run_stream
+from jobs.stream.layout import stream_layout
+from jobs.stream.producer import produce
+from jobs.stream.progress import latest_progress
+from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
 from stream_io import message, read_lake, transaction_document
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
@@ -35,7 +35,7 @@ def _start_job(settings, prefix: str, log_file: Path) -> subprocess.Popen:
         "RTDP_SPARK__DRIVER_MEMORY": "1g",
         "RTDP_SPARK__SHUFFLE_PARTITIONS": "2",
     }
-    command = [sys.executable, "-m", "jobs.streaming.cli", "run", "--env", "dev", "--topic", TRANSACTIONS,
+    command = [sys.executable, "-m", "jobs.stream.cli", "run", "--env", "dev", "--topic", TRANSACTIONS,
                "--topic-prefix", prefix, "--max-offsets", str(PER_BATCH), "--trigger-seconds", "0.5"]
     with log_file.open("ab") as log:
         return subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

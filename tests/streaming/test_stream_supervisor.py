@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from jobs.stack.processes import is_alive
-from jobs.streaming.batch import StreamOptions
-from jobs.streaming.health import HealthLimits, StreamHealth, check_health
-from jobs.streaming.layout import stream_layout
-from jobs.streaming.producer import produce
-from jobs.streaming.supervisor import start_stream, stop_stream, supervise, wait_until_serving
-from jobs.streaming.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
+from jobs.operate.stack.processes import is_alive
+from jobs.stream.batch import StreamOptions
+from jobs.stream.health import HealthLimits, StreamHealth, check_health
+from jobs.stream.layout import stream_layout
+from jobs.stream.producer import produce
+from jobs.stream.supervisor import start_stream, stop_stream, supervise, wait_until_serving
+from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, ensure_topics, prefixed
 from stream_io import message, read_lake, transaction_document
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]

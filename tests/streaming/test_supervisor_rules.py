@@ -14,12 +14,12 @@ from typer.main import get_command
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
-from jobs.stack.processes import is_alive
-from jobs.streaming.background import RecordedJob, job_environment, launch_job, recorded_job, run_command, stream_job
-from jobs.streaming.batch import StreamOptions
-from jobs.streaming.cli import app
-from jobs.streaming.health import HealthLimits, TopicHealth, judge
-from jobs.streaming.supervisor import start_stream, stop_stream
+from jobs.operate.stack.processes import is_alive
+from jobs.stream.background import RecordedJob, job_environment, launch_job, recorded_job, run_command, stream_job
+from jobs.stream.batch import StreamOptions
+from jobs.stream.cli import app
+from jobs.stream.health import HealthLimits, TopicHealth, judge
+from jobs.stream.supervisor import start_stream, stop_stream
 
 pytestmark = pytest.mark.unit
 
@@ -97,7 +97,7 @@ def test_the_command_line_means_the_options_it_was_built_from(local_settings):
     options = StreamOptions(trigger_seconds=0.5, max_offsets_per_trigger=123, watermark_delay=timedelta(seconds=90),
                             max_future=timedelta(seconds=42), topic_prefix="test-x.")
     command = run_command(local_settings, ["transactions", "inventory_movements"], options)
-    assert command[:4] == [sys.executable, "-m", "jobs.streaming.cli", "run"]
+    assert command[:4] == [sys.executable, "-m", "jobs.stream.cli", "run"]
     # Parsed by the real `rtdp stream run` command line.
     params = get_command(app).commands["run"].make_context("run", command[4:]).params
     assert params == {"env": "local", "topic": ("transactions", "inventory_movements"), "once": False, "trigger_seconds": 0.5,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobs.errors import PlatformError
-from jobs.streaming.topics import EVENT_TOPICS, dead_letter_topic, prefixed
+from jobs.stream.topics import EVENT_TOPICS, dead_letter_topic, prefixed
 
 pytestmark = pytest.mark.unit
 

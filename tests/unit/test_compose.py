@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from jobs.config import load_settings
-from jobs.stack.aws import parse_endpoint
-from jobs.stack.constants import AWS_PORT, EMULATOR_CREDENTIALS, KAFKA_CONTROLLER_PORT, KAFKA_PORT, LOOPBACK
-from jobs.stack.jars import pom_property
-from jobs.stack.kafka import KafkaBroker, parse_bootstrap
-from jobs.stack.paths import stack_paths
+from jobs.operate.stack.aws import parse_endpoint
+from jobs.operate.stack.constants import AWS_PORT, EMULATOR_CREDENTIALS, KAFKA_CONTROLLER_PORT, KAFKA_PORT, LOOPBACK
+from jobs.operate.stack.jars import pom_property
+from jobs.operate.stack.kafka import KafkaBroker, parse_bootstrap
+from jobs.operate.stack.paths import stack_paths
 
 pytestmark = pytest.mark.unit
 

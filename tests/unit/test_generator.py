@@ -18,7 +18,7 @@ from jobs import storage
 from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
 from jobs.generator import generate_raw
-from jobs.raw_contract import RAW_COLUMNS, TRUTH_FILES
+from jobs.ingest.raw_contract import RAW_COLUMNS, TRUTH_FILES
 
 pytestmark = pytest.mark.unit
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.contracts import TRANSACTION
-from jobs.generator.catalog import CATEGORIES
+from jobs.generator.products import CATEGORIES
 from jobs.model import reasons, tables, values
+from jobs.model.contracts import TRANSACTION
 
 pytestmark = pytest.mark.unit
 
@@ -63,7 +63,7 @@ def test_the_generator_profiles_exactly_the_models_categories_in_its_order():
 
 
 def test_the_newest_transaction_contract_accepts_exactly_the_models_channels():
-    # A published contract version is frozen; a new channel means a new version (see jobs/contracts/README.md).
+    # A published contract version is frozen; a new channel means a new version (see jobs/model/contracts/README.md).
     schema = TRANSACTION.schema(TRANSACTION.latest_version)
     assert tuple(schema["properties"]["channel"]["enum"]) == values.CHANNELS
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jobs.deploy.review import review_plan
+from jobs.operate.deploy.review import review_plan
 
 pytestmark = pytest.mark.unit
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from jobs import publication, storage
+from jobs import storage
 from jobs.errors import PlatformError
+from jobs.serve import publication
 
 pytestmark = pytest.mark.unit
 

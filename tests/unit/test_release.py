@@ -13,8 +13,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from jobs.deploy.release import deployed_release, fetch_release, publish_dags, read_wheel, record_deployment, upload_release
 from jobs.errors import PlatformError
+from jobs.operate.deploy.release import (
+    deployed_release,
+    fetch_release,
+    publish_dags,
+    read_wheel,
+    record_deployment,
+    upload_release,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -17,11 +17,11 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
-from jobs.lineage.emit import PLATFORM_RUN_TAG, job_run
-from jobs.reports import run_reports
-from jobs.reports.definitions import load_reports
 from jobs.resources import sql_dir
-from jobs.warehouse import build_warehouse
+from jobs.serve.reports import run_reports
+from jobs.serve.reports.definitions import load_reports
+from jobs.serve.warehouse import build_warehouse
+from jobs.trust.lineage.emit import PLATFORM_RUN_TAG, job_run
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from jobs.config import load_settings
-from jobs.stack.paths import stack_paths
+from jobs.operate.stack.paths import stack_paths
 
 pytestmark = pytest.mark.unit
 

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from jobs.deploy.environment import Plan, apply_plan
-from jobs.deploy.tofu import ATTEMPTS, KafkaOpenRace, Tofu
 from jobs.errors import PlatformError
+from jobs.operate.deploy.environment import Plan, apply_plan
+from jobs.operate.deploy.tofu import ATTEMPTS, KafkaOpenRace, Tofu
 
 pytestmark = pytest.mark.unit
 

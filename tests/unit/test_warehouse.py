@@ -16,7 +16,7 @@ import pytest
 from jobs import storage
 from jobs.errors import PlatformError
 from jobs.resources import sql_dir
-from jobs.warehouse import attach_object_store, build_warehouse, connect
+from jobs.serve.warehouse import attach_object_store, build_warehouse, connect
 
 pytestmark = pytest.mark.unit
 

@@ -1,5 +1,0 @@
-"""The static data catalog: every dataset of every layer as browsable HTML (see docs/catalog.md)."""
-
-from jobs.catalog.build import CatalogResult, build_catalog, catalog_index
-
-__all__ = ["CatalogResult", "build_catalog", "catalog_index"]

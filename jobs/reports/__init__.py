@@ -1,5 +1,0 @@
-"""The ten SQL reports of sql/reports: CSV files and one self-contained HTML report."""
-
-from jobs.reports.runner import ReportOutcome, ReportsResult, run_reports
-
-__all__ = ["ReportOutcome", "ReportsResult", "run_reports"]

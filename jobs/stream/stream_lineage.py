@@ -1,0 +1,66 @@
+"""OpenLineage runs of the streaming job: one `stream` run per life of the job, with one
+`stream.<topic>` run per topic inside it (kafka.<topic> -> bronze, silver, quarantine and gold
+stream datasets). Micro-batches are summarised, not reported one by one: a RUNNING event with
+the rows so far at most once a minute, and the totals at COMPLETE when the job stops.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+
+from jobs.config import Settings
+from jobs.stream.batch import BatchReport, StreamTarget
+from jobs.trust.lineage.emit import JobRun, job_run
+
+RUNNING_EVERY_S = 60.0
+
+
+class StreamLineage:
+    """The lineage runs of the topics being streamed; `tick` is called from the job's wait loop."""
+
+    def __init__(self, runs: dict[str, tuple[StreamTarget, JobRun]], reports: list[BatchReport]) -> None:
+        self._runs, self._reports = runs, reports
+        self._last_summary, self._summarised = time.monotonic(), 0
+
+    def tick(self) -> None:
+        """Emit RUNNING summaries if a minute has passed and batches have run since the last one."""
+        if time.monotonic() - self._last_summary >= RUNNING_EVERY_S and len(self._reports) > self._summarised:
+            self.record_outputs()
+            for _, run in self._runs.values():
+                run.running()
+            self._last_summary = time.monotonic()
+
+    def record_outputs(self) -> None:
+        """Set each topic run's outputs to the rows its micro-batches wrote so far."""
+        reports = list(self._reports)  # appended to by the queries' threads
+        self._summarised = len(reports)
+        for topic, (target, run) in self._runs.items():
+            mine = [report for report in reports if report.topic == topic]
+            rows_in, silver = sum(r.rows_in for r in mine), sum(r.silver_rows for r in mine)
+            dataset = target.layout.dataset
+            run.output(f"bronze.{dataset}", rows=rows_in)
+            run.output(f"silver.{dataset}", rows=silver)
+            run.output(f"quarantine.{dataset}", rows=sum(sum(r.rejected.values()) for r in mine))
+            if target.layout.gold:
+                # One fact row per accepted transaction event.
+                run.output(f"gold.{target.layout.gold.rstrip('/').rsplit('/', 1)[1]}", rows=silver)
+
+
+@contextmanager
+def stream_lineage(settings: Settings, targets: Sequence[StreamTarget], topic_prefix: str,
+                   reports: list[BatchReport]) -> Iterator[StreamLineage]:
+    """START the runs now; COMPLETE them with the totals of `reports` when the block ends (FAIL if it raises)."""
+    # Topics are named with the prefix the stream really uses, which tests may choose.
+    settings = settings.model_copy(update={"kafka": settings.kafka.model_copy(update={"topic_prefix": topic_prefix})})
+    with ExitStack() as stack:
+        parent = stack.enter_context(job_run(settings, "stream", processing="STREAMING"))
+        runs = {}
+        for target in targets:
+            topic = target.topic.removeprefix(topic_prefix)
+            runs[target.topic] = (target, stack.enter_context(
+                job_run(settings, f"stream.{topic}", [f"kafka.{topic}"], parent, job_type="TASK", processing="STREAMING")))
+        lineage = StreamLineage(runs, reports)
+        yield lineage
+        lineage.record_outputs()
