@@ -9,6 +9,7 @@ RTDP := $(BIN)/rtdp
 ENV ?= local
 SCALE ?= 100000
 SEED ?= 42
+STREAM_EVENTS ?= 3000
 
 # The local AWS emulator accepts any key; real AWS (ENV=prod) uses your own credentials.
 ifneq ($(ENV),prod)
@@ -22,7 +23,7 @@ WHEEL ?= dist/rtdp-$(VERSION)-py3-none-any.whl
 # The infrastructure targets want ENV said out loud, never the `local` default.
 TARGET_ENV := $(if $(filter file,$(origin ENV)),,$(ENV))
 
-.PHONY: help install lock demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop tools test-infra clean
+.PHONY: help install lock demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop tools test-infra check progress solution clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,7 +41,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 install: $(VENV)/.installed ## Create .venv and install the platform with all its pinned dependencies
 
 demo: install ## Generate data and run the whole platform on the local default; prints where the results are
-	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events 3000
+	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events $(STREAM_EVENTS)
 
 TEST_WORKERS ?= 0
 test: install airflow-install tools ## Run the whole test suite (starts the local stack it needs by itself; TEST_WORKERS=N: N parallel workers)
@@ -109,6 +110,18 @@ airflow: airflow-install ## Start Airflow on 127.0.0.1 (prints the URL and the a
 
 airflow-stop: ## Stop what `make airflow` started
 	infra/airflow/stop.sh
+
+# The course (course/lessons): grade a day, show progress, apply or take back a reference solution.
+check: install ## Grade your work of one day of the course: make check DAY=n
+	@test -n "$(DAY)" || { echo "error: say which day: make check DAY=n (see make progress)"; exit 1; }
+	@$(BIN)/python -m course check $(DAY)
+
+progress: install ## The 30 days of the course: passed, failed, not tried, and what to do next
+	@$(BIN)/python -m course progress
+
+solution: install ## Apply a day's reference solution (make solution DAY=n; UNDO=1 takes it back)
+	@test -n "$(DAY)" || { echo "error: say which day: make solution DAY=n"; exit 1; }
+	@$(BIN)/python -m course solution $(DAY) $(if $(UNDO),--undo)
 
 clean: ## Remove generated data and build outputs (keeps .venv and the tools cache)
 	rm -rf data dist build spark-warehouse

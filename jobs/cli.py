@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from jobs.cli_errors import user_errors
 from jobs.config import Settings, load_settings
+from jobs.errors import PlatformError
 from jobs.operate.deploy.cli import app as infra_app
 from jobs.operate.stack.cli import app as stack_app
 from jobs.stream.cli import app as stream_app
@@ -227,6 +229,30 @@ def run(
                         ("Data catalog", catalog_index(settings)), ("Quality data docs", data_docs_index(settings)),
                         ("Lineage events", settings.lineage_events_path)):
         console.print(f"  {label + ':':<19}{path}", soft_wrap=True)
+
+
+@app.command()
+@user_errors
+def sql(
+    query: Annotated[str | None, typer.Argument(help="The SQL to run, e.g. \"SELECT count(*) FROM fact_transaction\".",
+                                                show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Run the query in this .sql file instead.")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many rows.", min=1)] = 20,
+    env: EnvOption = "local",
+) -> None:
+    """Run one SQL query on the DuckDB warehouse (read-only) and print its result as a table."""
+    from jobs.serve.warehouse import query_warehouse
+
+    if (query is None) == (file is None):
+        raise PlatformError("give either a query or --file, not both or neither")
+    if file is not None and not file.is_file():
+        raise PlatformError(f"no SQL file at {file}")
+    columns, rows, total = query_warehouse(load_settings(env), query or file.read_text(), limit)
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("NULL" if value is None else str(value) for value in row))
+    console.print(table)
+    console.print(f"{total:,} row{'s' if total != 1 else ''}" + (f", the first {limit} shown" if total > limit else ""))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -52,6 +52,21 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return connection
 
 
+def query_warehouse(settings: Settings, sql: str, limit: int) -> tuple[list[str], list[tuple], int]:
+    """Run one query on the warehouse file, read-only: its column names, its first `limit` rows
+    and how many rows it returned."""
+    if not settings.warehouse_path.is_file():
+        raise PlatformError(f"no warehouse at {settings.warehouse_path}: run `make demo` (or `rtdp warehouse`) first")
+    with connect(settings.warehouse_path, read_only=True) as connection:
+        try:
+            cursor = connection.execute(sql)
+            rows = cursor.fetchall() if cursor.description else []
+        except duckdb.Error as error:
+            raise PlatformError(f"DuckDB refused the query: {str(error).splitlines()[0]}") from None
+        columns = [column[0] for column in cursor.description or []]
+    return columns, rows[:limit], len(rows)
+
+
 def _httpfs_extension_file() -> Path:
     # The PyPI package duckdb-extension-httpfs ships the binary for exactly this DuckDB version.
     package = resources.files("duckdb_extension_httpfs")
