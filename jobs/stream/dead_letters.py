@@ -57,6 +57,10 @@ class KafkaDeadLetters:
         self._producer = idempotent_producer(bootstrap_servers, delivery_timeout_s=timeout_s)
         self._timeout_s = timeout_s
 
+    def close(self) -> None:
+        """Let the producer go: a live one keeps reconnecting, and logging so, after the broker stops."""
+        self._producer = None
+
     def send(self, letters: list[DeadLetter]) -> None:
         errors: list[str] = []
         acknowledged = 0

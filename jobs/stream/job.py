@@ -102,7 +102,8 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
     bootstrap = settings.kafka.bootstrap_servers
     ensure_topics(bootstrap, [prefixed(topic, options.topic_prefix) for topic in topics])
     lag = KafkaLag(bootstrap)
-    targets = stream_targets(settings, topics, options, KafkaDeadLetters(bootstrap), lag)
+    dead_letters = KafkaDeadLetters(bootstrap)
+    targets = stream_targets(settings, topics, options, dead_letters, lag)
     reports: list[BatchReport] = []  # appended to by the queries' foreachBatch threads
     queries: list[tuple[StreamingQuery, StreamTarget]] = []
     try:
@@ -128,4 +129,5 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
         for query, _ in queries:
             query.stop()
         lag.close()
+        dead_letters.close()
     return reports

@@ -8,6 +8,7 @@ events, never assumes success.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -35,8 +36,15 @@ class ProduceSummary:
         return self.sent / self.seconds if self.seconds > 0 else 0.0
 
 
+# librdkafka's own log, at errors only: the warnings are retries it recovers from by itself (e.g.
+# "Coordinator load in progress" while a fresh broker starts), and delivery reports count failures.
+_client_log = logging.getLogger("rtdp.kafka_client")
+_client_log.setLevel(logging.ERROR)
+
+
 def idempotent_producer(bootstrap_servers: str, delivery_timeout_s: float = 60) -> Producer:
     return Producer({
+        "logger": _client_log,
         "bootstrap.servers": bootstrap_servers,
         "enable.idempotence": True,
         "acks": "all",
