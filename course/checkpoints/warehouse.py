@@ -83,23 +83,36 @@ def _make(rng: random.Random) -> TinyStar:
     return star
 
 
+def _insert(connection: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert `rows` into the named columns; a column the learner added (day 5 adds one) may stay NULL."""
+    for (other,) in connection.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT is_nullable",
+                                       [table]).fetchall():
+        if other not in columns:
+            connection.execute(f'ALTER TABLE {table} ALTER COLUMN "{other}" DROP NOT NULL')
+    marks = ", ".join("?" for _ in columns)
+    connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
 def _load(connection: duckdb.DuckDBPyConnection, star: TinyStar) -> None:
     days = [FIRST_DAY + timedelta(days=n) for n in range(DAYS)]
-    connection.executemany("INSERT INTO dim_date VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    _insert(connection, "dim_date", ("date_key", "full_date", "year", "quarter", "month", "month_name", "week_of_year",
+                                     "day_of_month", "day_of_week", "day_name", "is_weekend"), [
         (int(d.strftime("%Y%m%d")), d, d.year, (d.month - 1) // 3 + 1, d.month, d.strftime("%B"),
          d.isocalendar().week, d.day, d.isoweekday(), d.strftime("%A"), d.isoweekday() >= 6) for d in days])
-    connection.executemany("INSERT INTO dim_customer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    _insert(connection, "dim_customer", ("customer_key", "customer_id", "name", "email", "location", "customer_type",
+                                         "valid_from", "valid_to", "is_current"), [
         (key, v.customer_id, f"Customer {v.customer_id[-2:]}", f"{v.customer_id.lower()}@example.com", v.location,
          "Individual", v.valid_from, v.valid_to, v.valid_to == FOREVER) for key, v in enumerate(star.versions, 1)])
-    connection.executemany("INSERT INTO dim_product VALUES (?, ?, ?, ?, ?, ?)", [
+    _insert(connection, "dim_product", ("product_id", "product_name", "category", "supplier", "cost_price", "list_price"), [
         (product_id, f"Product {product_id}", category, "Acme Ltd", Decimal("5.00"), Decimal("9.99"))
         for product_id, category in star.category.items()])
-    connection.executemany("INSERT INTO dim_account VALUES (?, ?, ?, ?)", [
+    _insert(connection, "dim_account", ("account_id", "account_type", "balance", "opened_date"), [
         (account_id, "Checking", Decimal("100.00"), date(2024, 1, 1)) for account_id in star.holders])
-    connection.executemany("INSERT INTO bridge_customer_account VALUES (?, ?, ?)", [
+    _insert(connection, "bridge_customer_account", ("customer_id", "account_id", "relationship_type"), [
         (customer, account_id, relationship)
         for account_id, holders in star.holders.items() for customer, relationship in holders])
-    connection.executemany("INSERT INTO fact_transaction VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+    _insert(connection, "fact_transaction", ("transaction_id", "date_key", "account_id", "product_id", "amount",
+                                             "quantity", "transaction_ts", "channel"), [
         (s.transaction_id, int(s.ts.strftime("%Y%m%d")), s.account_id, s.product_id, s.amount, s.quantity, s.ts,
          CHANNELS[i % len(CHANNELS)]) for i, s in enumerate(star.sales)])
 

@@ -10,6 +10,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from jobs.errors import PlatformError
 from jobs.model.tables import STAR_SCHEMA, Table, table
 
 _DECIMAL = re.compile(r"DECIMAL\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)")
@@ -39,6 +40,12 @@ def spark_schema(definition: Table) -> T.StructType:
 
 
 def conform(frame: DataFrame, name: str, ddl_file: str = STAR_SCHEMA) -> DataFrame:
-    """`frame` reduced to the columns of DDL table `name`, in DDL order, cast to DDL types."""
+    """`frame` reduced to the columns of DDL table `name`, in DDL order, cast to DDL types;
+    PlatformError when the DDL declares a column `frame` does not have."""
+    definition = table(name, ddl_file)
+    missing = [column.name for column in definition.columns if column.name not in frame.columns]
+    if missing:
+        raise PlatformError(f"table {name} of sql/ddl/{ddl_file} declares {', '.join(missing)}, "
+                            f"which its input does not have")
     return frame.select(*[F.col(column.name).cast(spark_type(column.sql_type)).alias(column.name)
-                          for column in table(name, ddl_file).columns])
+                          for column in definition.columns])

@@ -198,3 +198,14 @@ def test_one_build_over_every_extract_numbers_versions_as_one_build_per_extract_
     keys = {(row["customer_id"], row["location"]): row["customer_key"] for row in at_once.collect()}
     assert keys == {("C5", "Oslo, Norway"): 1, ("C7", "Rome, Italy"): 2, ("C1", "Lyon, France"): 3,
                     ("C5", "Bergen, Norway"): 4}
+
+
+def test_a_table_whose_ddl_declares_a_column_its_input_lacks_is_refused_in_one_line(spark):
+    from jobs.errors import PlatformError
+    from jobs.refine.conform import conform
+
+    products = spark.createDataFrame([("P0001", "Pro Router", "Electronics", "Acme", "1.00")],
+                                     "product_id string, product_name string, category string, supplier string, cost_price string")
+    with pytest.raises(PlatformError, match=r"^table dim_product of sql/ddl/star_schema.sql declares list_price, "
+                                            r"which its input does not have$"):
+        conform(products, "dim_product")
