@@ -3,7 +3,7 @@
 - `syllabus`: the thirty days, their themes and lessons.
 - `grading`: a checkpoint's criteria, judged in order, printed one line each.
 - `checkpoints`: one module per day that has a checkpoint (`day01`, `day02`, ...).
-- `progress`: which days passed and when, in the ignored state folder.
+- `attempts`: which days passed and when, in the ignored state folder.
 - `solutions`: the reference solutions, applied to a checkout and taken back.
 
 The course grades the checkout it lives in; it is not part of the deployed wheel.

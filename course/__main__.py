@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from course import ROOT, progress, solutions
+from course import ROOT, attempts, solutions
 from course.grading import Verdict, Workspace, criteria, grade
 from course.syllabus import DAYS, Day, day
 from jobs.cli_errors import user_errors
@@ -58,7 +58,7 @@ def check(number: DayArgument) -> None:
         _print_verdict(verdict, _lesson(chosen))
     met = sum(1 for verdict in verdicts if verdict.met)
     passed = met == len(verdicts)
-    progress.record(chosen.number, passed)
+    attempts.record(chosen.number, passed)
     if passed:
         following = _next_day(chosen)
         then = f" Next: day {following.number}, {_lesson(following)}." if following else ""
@@ -73,12 +73,12 @@ def check(number: DayArgument) -> None:
 @user_errors
 def show_progress() -> None:
     """The thirty days: passed (and when), failed, not tried; and what to do next."""
-    attempts = progress.load()
+    tried = attempts.load()
     table = Table(title="Your progress", title_justify="left")
     for column in ("day", "title", "status"):
         table.add_column(column)
     for each in DAYS:
-        attempt = attempts.get(each.number)
+        attempt = tried.get(each.number)
         if not each.written:
             status = "[dim]part 2, not written yet[/]"
         elif attempt and attempt.passed_at:
@@ -90,7 +90,7 @@ def show_progress() -> None:
             status = "· not tried"
         table.add_row(str(each.number), each.title, status)
     console.print(table)
-    todo = next((d for d in DAYS if d.written and not (attempts.get(d.number) and attempts[d.number].passed_at)), None)
+    todo = next((d for d in DAYS if d.written and not (tried.get(d.number) and tried[d.number].passed_at)), None)
     if todo:
         console.print(f"Next: day {todo.number}, {todo.title}: read {_lesson(todo)}, "
                       f"then run `make check DAY={todo.number}`.")

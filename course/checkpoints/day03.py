@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from course.checkpoints.warehouse import TinyStar, graded_runs, returns_columns
+from course.checkpoints.tiny_star import TinyStar, graded_runs, returns_columns
 from course.grading import Criterion, NotYet, Workspace
 
 QUERY = "sql/exercises/day03_joint_accounts.sql"

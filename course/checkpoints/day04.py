@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from course.checkpoints.warehouse import TinyStar, graded_runs, returns_columns
+from course.checkpoints.tiny_star import TinyStar, graded_runs, returns_columns
 from course.grading import Criterion, NotYet, Workspace
 
 QUERY = "sql/exercises/day04_revenue_by_city.sql"

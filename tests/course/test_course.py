@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from course import ROOT, progress, solutions
+from course import ROOT, attempts, solutions
 from course.__main__ import app
 from course.grading import Workspace, criteria, grade
 from course.syllabus import DAYS, day
@@ -94,7 +94,7 @@ def test_a_sql_checkpoint_catches_the_mistake_its_lesson_warns_of(mistake, check
 
 def test_a_query_that_types_in_its_figures_fails(checkout, tmp_path):
     # The figures of one small warehouse, typed in: right for it, wrong for the second one.
-    from course.checkpoints.warehouse import tiny_warehouses
+    from course.checkpoints.tiny_star import tiny_warehouses
 
     connection, _ = tiny_warehouses(checkout, seeds=(11,))[0]
     rows = connection.execute(f"""SELECT c.location, SUM(t.amount) FROM fact_transaction AS t {PRIMARY}
@@ -150,17 +150,17 @@ def test_a_solution_is_applied_once_and_taken_back(checkout):
 
 def test_a_day_that_passed_keeps_its_date_when_a_later_check_fails(tmp_path):
     first, later = datetime(2026, 12, 1, 9, tzinfo=UTC), datetime(2026, 12, 3, 9, tzinfo=UTC)
-    progress.record(2, False, root=tmp_path, now=first)
-    assert progress.load(tmp_path)[2].passed_at is None
-    progress.record(2, True, root=tmp_path, now=first)
-    progress.record(2, False, root=tmp_path, now=later)
-    attempt = progress.load(tmp_path)[2]
+    attempts.record(2, False, root=tmp_path, now=first)
+    assert attempts.load(tmp_path)[2].passed_at is None
+    attempts.record(2, True, root=tmp_path, now=first)
+    attempts.record(2, False, root=tmp_path, now=later)
+    attempt = attempts.load(tmp_path)[2]
     assert (attempt.last_result, attempt.passed_at, attempt.last_run) == ("failed", first.isoformat(), later.isoformat())
 
 
 def test_progress_lists_thirty_days_and_says_what_comes_next(tmp_path, monkeypatch):
-    monkeypatch.setattr(progress, "ROOT", tmp_path)
-    progress.record(1, True)
+    monkeypatch.setattr(attempts, "ROOT", tmp_path)
+    attempts.record(1, True)
     result = CliRunner().invoke(app, ["progress"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     lines = result.output.splitlines()
@@ -170,7 +170,7 @@ def test_progress_lists_thirty_days_and_says_what_comes_next(tmp_path, monkeypat
 
 
 def test_check_names_the_unmet_criterion_and_exits_1(tmp_path, monkeypatch):
-    monkeypatch.setattr(progress, "ROOT", tmp_path)
+    monkeypatch.setattr(attempts, "ROOT", tmp_path)
     result = CliRunner().invoke(app, ["check", "2"], env={"COLUMNS": "200"})
     if (ROOT / "sql/exercises/day02_category_revenue.sql").exists():
         pytest.fail("this checkout has the exercise of day 2 done; the test needs it undone")
@@ -178,7 +178,7 @@ def test_check_names_the_unmet_criterion_and_exits_1(tmp_path, monkeypatch):
     assert "✗ sql/exercises/day02_category_revenue.sql runs on the warehouse" in result.output
     assert 'hint: reread "Exercise" in course/lessons/day-02.md' in result.output
     assert "0 of 4 criteria met" in result.output
-    assert progress.load()[2].last_result == "failed"
+    assert attempts.load()[2].last_result == "failed"
 
 
 def test_a_day_outside_the_course_or_not_written_is_one_clear_line():

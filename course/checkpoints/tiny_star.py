@@ -7,6 +7,7 @@ returns figures typed in by hand cannot pass.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -117,17 +118,20 @@ def _load(connection: duckdb.DuckDBPyConnection, star: TinyStar) -> None:
          CHANNELS[i % len(CHANNELS)]) for i, s in enumerate(star.sales)])
 
 
+@functools.lru_cache(maxsize=8)
+def _tiny_warehouse(ddl: str, seed: int) -> tuple[duckdb.DuckDBPyConnection, TinyStar]:
+    connection = duckdb.connect()
+    connection.execute(ddl)
+    star = _make(random.Random(seed))
+    _load(connection, star)
+    return connection, star
+
+
 def tiny_warehouses(root: Path, seeds: tuple[int, ...] = (11, 23)) -> list[tuple[duckdb.DuckDBPyConnection, TinyStar]]:
-    """One in-memory warehouse per seed, its tables made by the checkout's sql/ddl/star_schema.sql."""
+    """One in-memory warehouse per seed, its tables made by the checkout's sql/ddl/star_schema.sql
+    (built once per DDL and seed: every criterion of a check queries the same ones)."""
     ddl = (root / "sql" / "ddl" / "star_schema.sql").read_text()
-    made = []
-    for seed in seeds:
-        connection = duckdb.connect()
-        connection.execute(ddl)
-        star = _make(random.Random(seed))
-        _load(connection, star)
-        made.append((connection, star))
-    return made
+    return [_tiny_warehouse(ddl, seed) for seed in seeds]
 
 
 @dataclass(frozen=True)
