@@ -23,7 +23,7 @@ WHEEL ?= dist/rtdp-$(VERSION)-py3-none-any.whl
 # The infrastructure targets want ENV said out loud, never the `local` default.
 TARGET_ENV := $(if $(filter file,$(origin ENV)),,$(ENV))
 
-.PHONY: help install lock demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop tools test-infra check progress solution clean
+.PHONY: help install lock demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop tools test-infra check progress solution docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -110,6 +110,10 @@ airflow: airflow-install ## Start Airflow on 127.0.0.1 (prints the URL and the a
 
 airflow-stop: ## Stop what `make airflow` started
 	infra/airflow/stop.sh
+
+docs: install ## Build the course as a static site into .cache/site (broken links fail the build)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet
+	@echo "The course site: .cache/site/index.html"
 
 # The course (course/lessons): grade a day, show progress, apply or take back a reference solution.
 check: install ## Grade your work of one day of the course: make check DAY=n
