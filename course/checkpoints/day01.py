@@ -6,16 +6,17 @@ import re
 import subprocess
 import sys
 
-import duckdb
-
+from course.checkpoints import local_settings
 from course.grading import Criterion, NotYet, Workspace
 from jobs import storage
-from jobs.config import Settings, load_settings
+from jobs.config import Settings
 from jobs.serve import publication
+from jobs.serve.reports.definitions import load_reports
+from jobs.serve.warehouse import connect
 
 
 def _settings(workspace: Workspace) -> Settings:
-    return load_settings("local").model_copy(update={"home": workspace.root})
+    return local_settings(workspace.root)
 
 
 def _python(_: Workspace) -> None:
@@ -47,7 +48,7 @@ def _warehouse_matches_gold(workspace: Workspace) -> None:
     settings = _settings(workspace)
     if not settings.warehouse_path.is_file():
         raise NotYet(f"no warehouse file at {settings.warehouse_path.relative_to(workspace.root)}")
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+    with connect(settings.warehouse_path, read_only=True) as connection:
         loaded = connection.execute("SELECT count(DISTINCT transaction_id) FROM fact_transaction").fetchone()[0]
     batch = _transaction_ids(settings, publication.table_uri(settings, "fact_transaction"))
     streamed = _transaction_ids(settings, storage.join(settings.layer_uri("gold"), "fact_transaction_stream"))
@@ -58,7 +59,7 @@ def _warehouse_matches_gold(workspace: Workspace) -> None:
 
 def _reports_written(workspace: Workspace) -> None:
     settings = _settings(workspace)
-    reports = sorted(path.stem for path in (workspace.root / "sql" / "reports").glob("*.sql"))
+    reports = [report.name for report in load_reports(workspace.root / "sql" / "reports")]
     missing = [name for name in reports if not (settings.reports_dir / f"{name}.csv").is_file()]
     if missing or not (settings.reports_dir / "report.html").is_file():
         raise NotYet(f"{len(missing)} of {len(reports)} report CSV files are missing, or report.html is")

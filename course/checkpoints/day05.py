@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from course.checkpoints import local_settings
 from course.grading import Criterion, NotYet, Workspace
-from jobs.config import Settings, load_settings
+from jobs.config import Settings
 from jobs.ingest import landing
 from jobs.serve import publication
 from jobs.trust.quality.frames import read_frame
@@ -24,7 +25,7 @@ SCALE, SEED = 1_000, 5
 
 
 def _settings(workspace: Workspace) -> Settings:
-    return load_settings("local").model_copy(update={"home": workspace.scratch})
+    return local_settings(workspace.scratch)
 
 
 def _raw_products(settings: Settings) -> pd.DataFrame:
