@@ -50,7 +50,7 @@ def check(number: DayArgument) -> None:
     """Grade your work of one day, criterion by criterion."""
     chosen = day(number)
     if not chosen.written:
-        raise PlatformError(f"day {number} is in part 2 of the course, not written yet")
+        raise PlatformError(f"day {number} of the course is not written yet")
     console.print(f"[bold]Day {chosen.number} · {chosen.title}[/]")
     with tempfile.TemporaryDirectory(prefix=f"rtdp-check-{chosen.slug}-") as scratch:
         verdicts = grade(criteria(chosen.number), Workspace(root=ROOT, scratch=Path(scratch)))
@@ -80,7 +80,7 @@ def show_progress() -> None:
     for each in DAYS:
         attempt = tried.get(each.number)
         if not each.written:
-            status = "[dim]part 2, not written yet[/]"
+            status = "[dim]not written yet[/]"
         elif attempt and attempt.passed_at:
             status = f"[green]✓ passed {attempt.passed_at[:10]}[/]" + (
                 "" if attempt.last_result == "passed" else " [red](last check failed)[/]")

@@ -31,7 +31,7 @@ class Day:
 
     @property
     def written(self) -> bool:
-        """Whether the lesson exists yet (part 2 of the course is still being written)."""
+        """Whether the lesson exists yet (the course is still being written)."""
         return self.lesson.is_file()
 
 

@@ -1,5 +1,9 @@
 """One checkpoint per day: `dayNN.py` holds its `CRITERIA`, judged by `course.grading`."""
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from jobs.config import Settings, load_settings
@@ -8,3 +12,18 @@ from jobs.config import Settings, load_settings
 def local_settings(home: Path) -> Settings:
     """The local environment with its data under `home`: the learner's checkout, or a check's scratch folder."""
     return load_settings("local").model_copy(update={"home": home})
+
+
+@contextlib.contextmanager
+def jvm_output_to(log_file: Path) -> Iterator[None]:
+    """Send what this process's Spark JVM prints (start-up notes, progress bars) to `log_file`,
+    so a check that runs the learner's Spark code in-process shows only its verdicts."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log_file.open("ab") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
