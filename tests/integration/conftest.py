@@ -6,29 +6,12 @@ so a stack the developer brought up with `make up` survives the test run.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from jobs.config import Settings, load_settings
 from jobs.operate.stack import stack_down
 from jobs.operate.stack.constants import LOOPBACK
-
-
-def free_port_pair() -> int:
-    """A loopback port p such that p and p + 1 are both free (a broker and its controller)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind((LOOPBACK, 0))
-            port = probe.getsockname()[1]
-        try:
-            with socket.socket() as first, socket.socket() as second:
-                first.bind((LOOPBACK, port))
-                second.bind((LOOPBACK, port + 1))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no two consecutive free loopback ports found")
+from jobs.operate.stack.processes import free_port_pair
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.operate.stack.constants import LOOPBACK
+
 # Popen objects of the services this Python process launched: kept so they are reaped (no
 # zombies, no "still running" warnings) when the same process later stops them.
 _children: dict[int, subprocess.Popen] = {}
@@ -172,3 +174,20 @@ def exclusive(lock_file: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def free_port_pair() -> int:
+    """A loopback port p such that p and p + 1 are both free (a broker and its controller): for a
+    second stack beside the usual one, as tests and course walks start."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind((LOOPBACK, 0))
+            port = probe.getsockname()[1]
+        try:
+            with socket.socket() as first, socket.socket() as second:
+                first.bind((LOOPBACK, port))
+                second.bind((LOOPBACK, port + 1))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no two consecutive free loopback ports found")
