@@ -20,6 +20,7 @@ from jobs import lake, storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.ingest import landing
+from jobs.ingest.raw_contract import RAW_COLUMNS
 
 SCALE, SEED = 1_000, 7
 DATASET = "transactions"
@@ -111,6 +112,13 @@ def _copies_are_reported(workspace: Workspace) -> None:
         said = (workspace.scratch / log_name).read_text().splitlines()
         if not any(copy.name in line and original.name in line for line in said):
             raise NotYet(f"bronze skipped {copy.name} and said nothing naming it together with {original.name}")
+    said = (workspace.scratch / "bronze-1.log").read_text()
+    quiet = [Path(extract.uri).name for dataset in RAW_COLUMNS for extract in landing.extracts(settings, dataset)
+             if not _data_rows(Path(extract.uri))]
+    taken = [name for name in quiet if name in said]
+    if taken:
+        raise NotYet(f"bronze took {len(taken)} header-only change files for copies (e.g. {taken[0]}): a quiet day's "
+                     "file is not a second delivery of another quiet day")
 
 
 def _new_content_is_ingested(workspace: Workspace) -> None:
@@ -140,7 +148,7 @@ def _changed_extract_is_refused(workspace: Workspace) -> None:
 CRITERIA = (
     Criterion("an extract delivered again under a new name is not ingested again, whether its first delivery came in "
               "the same run or an earlier one", "Step 4: the same content, a new name", _copies_are_skipped),
-    Criterion("bronze warns about each copy it skips, naming the delivery it repeats",
+    Criterion("bronze warns about each copy it skips, naming the delivery it repeats; an empty change file is no copy",
               "Step 4: the same content, a new name", _copies_are_reported),
     Criterion("an extract with new content is still ingested, every row of it", "Step 3: the manifest",
               _new_content_is_ingested),

@@ -56,12 +56,26 @@ def _epoch_date(epoch_day: int) -> date:
 class _Landing:
     """Writes each raw dataset as the source system delivers it: a full extract with every row
     up to FULL_EXTRACT_EPOCH_DAY, then one change file per day with that day's rows (header
-    only on a day without any)."""
+    only on a day without any).
+
+    An extract already there with other content (the same world written by other generator
+    code, e.g. after a new column) makes the lake built from it stale: before the first such
+    file is replaced, the derived layers are emptied (`rebuilt` then names that file)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.uri = settings.layer_uri("raw")
         self.row_counts: dict[str, int] = {}
+        self.rebuilt: str | None = None
+
+    def _replace(self, uri: str, content: bytes) -> None:
+        if self.rebuilt is None and storage.exists(self.settings, uri) and storage.read_bytes(self.settings, uri) != content:
+            self.rebuilt = uri.rsplit("/", 1)[-1]
+            for layer in _DERIVED_LAYERS:
+                storage.empty_dir(self.settings, self.settings.layer_uri(layer))
+            log.warning("%s changed for the same world (other generator code): bronze, silver, quarantine and gold "
+                        "were emptied to be rebuilt from the new extracts", self.rebuilt)
+        storage.write_bytes(self.settings, uri, content)
 
     def write(self, dataset: str, columns: csv_columns.Columns, days: np.ndarray | None = None) -> None:
         """`days`: the epoch day each row belongs to (None: every row is in the full extract)."""
@@ -71,8 +85,7 @@ class _Landing:
         for day in range(FULL_EXTRACT_EPOCH_DAY, END_EPOCH_DAY + 1):
             keep = pa.array(extract_day == day)
             part = {name: values.filter(keep) for name, values in columns.items()}
-            uri = landing.extract_uri(self.settings, dataset, _epoch_date(day))
-            storage.write_bytes(self.settings, uri, csv_bytes(part))
+            self._replace(landing.extract_uri(self.settings, dataset, _epoch_date(day)), csv_bytes(part))
         self.row_counts[dataset] = rows
 
 
@@ -153,7 +166,8 @@ def generate_raw(settings: Settings, transactions: int, seed: int) -> Generation
 
     `transactions` (1,000..10,000,000) is the number of transaction rows; every other size
     follows from it. The same seed and scale give byte-identical files. Data of another seed or
-    scale is removed first, with the lake built from it (see GenerationSummary.replaced).
+    scale is removed first, with the lake built from it (see GenerationSummary.replaced); so is
+    the lake built from extracts that the same seed and scale now write differently.
     Raises PlatformError for a scale out of range or a negative seed.
     """
     if seed < 0:
@@ -188,5 +202,7 @@ def generate_raw(settings: Settings, transactions: int, seed: int) -> Generation
     truth.write("churners", csv_columns.churners_columns(customers))
     truth.write("affinities", csv_columns.affinities_columns(assortment))
     truth.write("dirty_rows", csv_columns.dirty_rows_columns(customer_truth + product_truth + transaction_file.dirty_truth))
+    if replaced is None and raw.rebuilt:
+        replaced = f"the same seed and scale from other generator code: {raw.rebuilt} changed"
     return GenerationSummary(row_counts=raw.row_counts | truth.row_counts, raw_uri=raw.uri, truth_uri=truth.uri,
                              replaced=replaced)

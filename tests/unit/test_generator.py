@@ -18,6 +18,7 @@ from jobs import storage
 from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
 from jobs.generator import generate_raw
+from jobs.ingest import landing
 from jobs.ingest.raw_contract import RAW_COLUMNS, TRUTH_FILES
 
 pytestmark = pytest.mark.unit
@@ -360,3 +361,21 @@ def test_another_world_empties_the_lake_of_the_one_before_and_says_so(tmp_path):
     assert second.replaced == f"seed {SEED}, 1,000 transactions"
     assert not storage.exists(settings, bronze)
     assert storage.exists(settings, settings.layer_uri("bronze"))  # emptied, not removed
+
+
+def test_the_same_world_written_by_other_generator_code_empties_the_lake_built_from_it(tmp_path):
+    settings = _settings(tmp_path)
+    generate_raw(settings, transactions=1_000, seed=SEED)
+    bronze = storage.join(settings.layer_uri("bronze"), "products", "part-0.parquet")
+    storage.write_bytes(settings, bronze, b"built from the old extracts")
+    # What an older generator wrote: the products extract of the first day with one column less.
+    first_products = landing.extracts(settings, "products")[0]
+    old = pd.read_csv(first_products.uri, dtype=str, keep_default_na=False).drop(columns="supplier")
+    old.to_csv(first_products.uri, index=False)
+
+    again = generate_raw(settings, transactions=1_000, seed=SEED)
+
+    assert again.replaced == f"the same seed and scale from other generator code: {first_products.name} changed"
+    assert not storage.exists(settings, bronze)
+    assert "supplier" in pd.read_csv(first_products.uri, nrows=0).columns
+    assert generate_raw(settings, transactions=1_000, seed=SEED).replaced is None  # now byte-identical again
