@@ -30,7 +30,8 @@ def apply(day: Day, root: Path = ROOT) -> None:
     check = _git_apply(root, day.solution, "--check")
     if check.returncode:
         raise PlatformError(f"the reference solution of day {day.number} does not apply to your files "
-                            f"({_first_line(check.stderr)}); keep your work with `git stash` and try again")
+                            f"({_first_line(check.stderr)}); it builds on the reference solutions of the days before: "
+                            "keep your work with `git stash` and try again")
     _git_apply(root, day.solution).check_returncode()
 
 

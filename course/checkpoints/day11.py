@@ -14,6 +14,7 @@ import sys
 import threading
 import uuid
 
+from course.checkpoints import kafka_broker
 from course.grading import Criterion, NotYet, Workspace
 from jobs.config import Settings, load_settings
 
@@ -27,18 +28,6 @@ def _settings() -> Settings:
     return load_settings("local")
 
 
-def _broker(settings: Settings) -> str:
-    from jobs.operate.stack import stack_up
-    from jobs.operate.stack.processes import accepts_connections
-
-    servers = settings.kafka.bootstrap_servers
-    host, _, port = servers.split(",")[0].rpartition(":")
-    if not accepts_connections(host, int(port)):
-        print(f"  (starting the local Kafka broker on {servers}, as `make up` does)", flush=True)
-        stack_up(settings)
-    return servers
-
-
 def _topic(workspace: Workspace) -> tuple[str, list[tuple[int, int, str, str]]]:
     """A topic of this grading with its records as the broker acknowledged them (made once)."""
     if str(workspace.scratch) in _topics:
@@ -46,7 +35,7 @@ def _topic(workspace: Workspace) -> tuple[str, list[tuple[int, int, str, str]]]:
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    servers = _broker(_settings())
+    servers = kafka_broker(_settings())
     admin = AdminClient({"bootstrap.servers": servers})
     leftovers = [name for name in admin.list_topics(timeout=10).topics if name.startswith(TOPIC_PREFIX)]
     if leftovers:  # of gradings that stopped at a ✗ before cleaning up

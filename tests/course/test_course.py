@@ -4,6 +4,7 @@ and points at sections that exist; progress and solutions behave."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -128,9 +129,14 @@ def test_a_lesson_grades_its_exercise_with_its_own_checkpoint(number):
     assert f"make check DAY={number}" in commands(day(number).lesson)
 
 
-def test_every_solution_applies_cleanly_to_a_fresh_checkout(tmp_path):
+def test_the_solutions_apply_cleanly_in_day_order_to_a_fresh_checkout(tmp_path):
+    """As a learner's checkout holds every day before: each patch on top of the ones before it
+    (applied to a private index of this checkout, so the working files stay as they are)."""
+    environment = {**os.environ, "GIT_INDEX_FILE": str(tmp_path / "index")}
+    subprocess.run(["git", "add", "--all"], check=True, cwd=ROOT, env=environment)
     for patch in sorted((ROOT / "course" / "solutions").glob("*.patch")):
-        result = subprocess.run(["git", "apply", "--check", str(patch)], check=False, cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run(["git", "apply", "--cached", str(patch)], check=False, cwd=ROOT, env=environment,
+                                capture_output=True, text=True)
         assert result.returncode == 0, f"{patch.name}: {result.stderr}"
 
 
