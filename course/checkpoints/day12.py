@@ -1,0 +1,128 @@
+"""Day 12: a streamed aggregate: every micro-batch of transactions also writes its transactions and
+revenue per minute to `<gold>/revenue_per_minute_stream/batch_id=N/`.
+
+This day needs the local Kafka broker: the check starts it when it is not running and reuses it
+when it is. It sends transactions with chosen times (and two bad events) to topics of its own,
+runs the checkout's stream job once over them (in this process), and sums the folder per minute
+with a plain Parquet reader.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from course.checkpoints import jvm_output_to, kafka_broker
+from course.grading import Criterion, NotYet, Workspace
+from jobs import storage
+from jobs.config import Settings, load_settings
+
+FOLDER = "revenue_per_minute_stream"
+# Minutes before now -> amounts of the valid transactions of that minute.
+SALES = {3: ("10.00", "20.50", "5.25"), 2: ("100.00", "0.99"), 1: ("42.00",)}
+_runs: dict[str, dict] = {}
+
+
+def _settings(workspace: Workspace) -> Settings:
+    return load_settings("local").model_copy(update={"home": workspace.scratch})
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _stream_once(workspace: Workspace) -> dict:
+    if str(workspace.scratch) in _runs:
+        return _runs[str(workspace.scratch)]
+    from confluent_kafka import Producer
+
+    from jobs.stream.batch import StreamOptions
+    from jobs.stream.job import run_stream
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    prefix = f"course{uuid.uuid4().hex[:8]}."
+    servers = kafka_broker(load_settings("local"))
+    producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all"})
+    expected: dict[datetime, list] = defaultdict(lambda: [0, Decimal(0)])
+    number = 0
+    for minutes_ago, amounts in SALES.items():
+        start = _minute(now - timedelta(minutes=minutes_ago))
+        for offset, amount in enumerate(amounts):
+            number += 1
+            at = start + timedelta(seconds=7 * offset + 3)
+            document = {"event_id": str(uuid.uuid4()), "event_version": 1, "event_time": _text(now),
+                        "transaction_id": f"TMIN{number:04d}", "account_id": "A000001", "product_id": "P0001",
+                        "amount": amount, "quantity": 1, "transaction_ts": _text(at), "channel": "online"}
+            producer.produce(f"{prefix}transactions", key="A000001", value=json.dumps(document).encode())
+            expected[start][0] += 1
+            expected[start][1] += Decimal(amount)
+    bad = {"event_id": str(uuid.uuid4()), "event_version": 1, "event_time": _text(now), "transaction_id": "TBAD0001",
+           "account_id": "A000001", "product_id": "P0001", "amount": "1000.00", "quantity": 1,
+           "transaction_ts": _text(_minute(now - timedelta(minutes=1))), "channel": "carrier pigeon"}
+    producer.produce(f"{prefix}transactions", key="A000001", value=json.dumps(bad).encode())
+    producer.produce(f"{prefix}transactions", key="A000001", value=b"{not json")
+    producer.flush(30)
+    settings = _settings(workspace)
+    with jvm_output_to(workspace.scratch / "spark.log"):
+        run_stream(settings, ["transactions"], StreamOptions(once=True, topic_prefix=prefix))
+    _runs[str(workspace.scratch)] = run = {"expected": {minute: tuple(v) for minute, v in expected.items()},
+                                           "settings": settings}
+    return run
+
+
+def _rows(settings: Settings) -> list[dict] | None:
+    found = storage.parquet_dataset(settings, storage.join(settings.layer_uri("gold"), FOLDER), partitioning="hive")
+    return found.to_table().to_pylist() if found is not None else None
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _per_minute(workspace: Workspace) -> None:
+    run = _stream_once(workspace)
+    rows = _rows(run["settings"])
+    if rows is None:
+        raise NotYet(f"the stream wrote nothing to <gold>/{FOLDER}/")
+    missing = {"minute", "transactions", "revenue", "batch_id"} - set(rows[0] if rows else {})
+    if rows and missing:
+        raise NotYet(f"<gold>/{FOLDER}/ has no column(s) {', '.join(sorted(missing))}")
+    found: dict[datetime, list] = defaultdict(lambda: [0, Decimal(0)])
+    for row in rows:
+        found[_naive(row["minute"])][0] += row["transactions"]
+        found[_naive(row["minute"])][1] += Decimal(str(row["revenue"]))
+    shown = {minute: (count, revenue.quantize(Decimal("0.01"))) for minute, (count, revenue) in found.items()}
+    if shown != run["expected"]:
+        raise NotYet(f"summed per minute, <gold>/{FOLDER}/ gives {_show(shown)}; the accepted events give "
+                     f"{_show(run['expected'])}")
+
+
+def _show(figures: dict) -> str:
+    return "; ".join(f"{minute:%H:%M} {count} for {revenue}" for minute, (count, revenue) in sorted(figures.items()))
+
+
+def _named_by_batch(workspace: Workspace) -> None:
+    run = _stream_once(workspace)
+    settings = run["settings"]
+    silver = storage.parquet_dataset(settings, storage.join(settings.layer_uri("silver"), "stream_transactions"),
+                                     partitioning="hive")
+    batches = set(silver.to_table(columns=["batch_id"]).column(0).to_pylist())
+    written = {row["batch_id"] for row in _rows(settings) or []}
+    if written != batches:
+        raise NotYet(f"the minutes are under batch_id {sorted(written)}, silver's rows under {sorted(batches)}: each "
+                     "micro-batch writes its own batch_id=N folder, so a batch run again replaces only its own rows")
+
+
+CRITERIA = (
+    Criterion(f"each micro-batch writes its accepted transactions and their revenue per minute to <gold>/{FOLDER}/, "
+              "bad events left out", "Step 4: a streamed aggregate", _per_minute),
+    Criterion("those rows are written per micro-batch, under batch_id=N like silver's", "Step 3: exactly once, by name",
+              _named_by_batch),
+)
