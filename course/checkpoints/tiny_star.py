@@ -84,12 +84,16 @@ def _make(rng: random.Random) -> TinyStar:
     return star
 
 
+# A value of each kind for the required columns a learner adds (day 5 adds one), so they stay NOT NULL.
+_FILLERS = {"VARCHAR": "'n/a'", "BOOLEAN": "false", "DATE": "DATE '2026-01-01'", "TIMESTAMP": "TIMESTAMP '2026-01-01'"}
+
+
 def _insert(connection: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert `rows` into the named columns; a column the learner added (day 5 adds one) may stay NULL."""
-    for (other,) in connection.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT is_nullable",
-                                       [table]).fetchall():
+    """Insert `rows` into the named columns; a required column the learner added gets a filler value."""
+    for other, data_type in connection.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND NOT is_nullable", [table]).fetchall():
         if other not in columns:
-            connection.execute(f'ALTER TABLE {table} ALTER COLUMN "{other}" DROP NOT NULL')
+            connection.execute(f'ALTER TABLE {table} ALTER COLUMN "{other}" SET DEFAULT {_FILLERS.get(data_type, "0")}')
     marks = ", ".join("?" for _ in columns)
     connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
