@@ -24,7 +24,7 @@ from lesson_text import cited_paths, commands, created_by, headings
 pytestmark = pytest.mark.unit
 
 WRITTEN = [d for d in DAYS if d.written]
-SQL_DAYS = [2, 3, 4]
+SQL_DAYS = [2, 3, 4, 15]
 LESSON_PARTS = ["Before you start", "Concepts", "Walk-through", "Exercise", "If you are stuck"]
 
 
@@ -56,6 +56,10 @@ JOINS = """FROM fact_transaction AS t JOIN dim_date AS d ON d.date_key = t.date_
 JOIN dim_product AS p ON p.product_id = t.product_id"""
 HOLDERS = """MAX(CASE WHEN b.relationship_type = 'Primary' THEN b.customer_id END) AS primary_customer_id"""
 PRIMARY = """JOIN bridge_customer_account AS b ON b.account_id = t.account_id AND b.relationship_type = 'Primary'"""
+STREAMED = "read_parquet('data/lake/gold/fact_transaction_stream/*/*.parquet', hive_partitioning = true)"
+LIVE = f"""WITH streamed AS (SELECT * FROM {STREAMED})
+    SELECT date_trunc('minute', s.transaction_ts) AS minute, p.category, count(*) AS transactions, sum(s.amount) AS revenue
+    FROM streamed AS s JOIN dim_product AS p ON p.product_id = s.product_id"""
 MISTAKES = {
     "a group per day": (2, 1, f"""SELECT d.year, d.month, p.category, SUM(t.amount) AS revenue, SUM(t.quantity) AS units
         {JOINS} GROUP BY d.year, d.month, d.full_date, p.category ORDER BY 1, 2, 4 DESC"""),
@@ -81,6 +85,11 @@ MISTAKES = {
         JOIN bridge_customer_account AS b ON b.account_id = t.account_id
         JOIN dim_customer AS c ON c.customer_id = b.customer_id
          AND t.transaction_ts >= c.valid_from AND t.transaction_ts < c.valid_to GROUP BY 1 ORDER BY 2 DESC"""),
+    "sixteen minutes": (15, 1, f"""{LIVE} WHERE s.transaction_ts >= (SELECT date_trunc('minute', max(transaction_ts))
+        - INTERVAL 15 MINUTE FROM streamed) GROUP BY ALL ORDER BY minute DESC, p.category"""),
+    "the warehouse's facts": (15, 1, LIVE.replace(STREAMED, "fact_transaction") + """ WHERE s.transaction_ts >=
+        (SELECT date_trunc('minute', max(transaction_ts)) - INTERVAL 14 MINUTE FROM streamed)
+        GROUP BY ALL ORDER BY minute DESC, p.category"""),
 }
 
 
