@@ -24,7 +24,7 @@ from lesson_text import cited_paths, commands, created_by, headings
 pytestmark = pytest.mark.unit
 
 WRITTEN = [d for d in DAYS if d.written]
-SQL_DAYS = [2, 3, 4, 15]
+SQL_DAYS = [2, 3, 4, 14, 15]
 LESSON_PARTS = ["Before you start", "Concepts", "Walk-through", "Exercise", "If you are stuck"]
 
 
@@ -85,6 +85,13 @@ MISTAKES = {
         JOIN bridge_customer_account AS b ON b.account_id = t.account_id
         JOIN dim_customer AS c ON c.customer_id = b.customer_id
          AND t.transaction_ts >= c.valid_from AND t.transaction_ts < c.valid_to GROUP BY 1 ORDER BY 2 DESC"""),
+    "the quarantine forgotten": (14, 1, """WITH received AS (SELECT DISTINCT kafka_partition, kafka_offset FROM
+        read_parquet('data/lake/bronze/stream_transactions/*/*/*.parquet', hive_partitioning = true)),
+        in_silver AS (SELECT kafka_partition, kafka_offset, count(*) AS copies FROM
+        read_parquet('data/lake/silver/stream_transactions/*/*/*.parquet', hive_partitioning = true) GROUP BY ALL)
+        SELECT kafka_partition, kafka_offset, 'lost' AS problem FROM (SELECT * FROM received
+        EXCEPT SELECT kafka_partition, kafka_offset FROM in_silver)
+        UNION ALL SELECT kafka_partition, kafka_offset, 'doubled' FROM in_silver WHERE copies > 1 ORDER BY 1, 2"""),
     "sixteen minutes": (15, 1, f"""{LIVE} WHERE s.transaction_ts >= (SELECT date_trunc('minute', max(transaction_ts))
         - INTERVAL 15 MINUTE FROM streamed) GROUP BY ALL ORDER BY minute DESC, p.category"""),
     "the warehouse's facts": (15, 1, LIVE.replace(STREAMED, "fact_transaction") + """ WHERE s.transaction_ts >=
