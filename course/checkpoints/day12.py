@@ -86,6 +86,19 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def _layout_has_minutes(workspace: Workspace) -> None:
+    from jobs.model.contracts import INVENTORY_MOVEMENT, TRANSACTION
+    from jobs.stream.layout import stream_layout
+
+    settings = _settings(workspace)
+    minutes = getattr(stream_layout(settings, "transactions", TRANSACTION), "minutes", None)
+    if minutes != storage.join(settings.layer_uri("gold"), FOLDER):
+        raise NotYet(f"the stream layout of transactions names {minutes} for the minutes, not <gold>/{FOLDER}")
+    other = getattr(stream_layout(settings, "inventory_movements", INVENTORY_MOVEMENT), "minutes", None)
+    if other is not None:
+        raise NotYet(f"inventory movements have no amounts, yet their layout names {other} for the minutes")
+
+
 def _per_minute(workspace: Workspace) -> None:
     run = _stream_once(workspace)
     rows = _rows(run["settings"])
@@ -121,6 +134,8 @@ def _named_by_batch(workspace: Workspace) -> None:
 
 
 CRITERIA = (
+    Criterion(f"the stream layout of transactions has a minutes folder, <gold>/{FOLDER}; other topics have none",
+              "Step 4: a streamed aggregate", _layout_has_minutes),
     Criterion(f"each micro-batch writes its accepted transactions and their revenue per minute to <gold>/{FOLDER}/, "
               "bad events left out", "Step 4: a streamed aggregate", _per_minute),
     Criterion("those rows are written per micro-batch, under batch_id=N like silver's", "Step 3: exactly once, by name",
