@@ -9,23 +9,28 @@ from pathlib import Path
 from jobs.config import Settings, load_settings
 
 
-def kafka_broker(settings: Settings) -> str:
-    """The bootstrap servers of `settings`, starting the local broker first (as `make up` does)
-    when nothing answers there: the days of the stream need it."""
-    from jobs.operate.stack import stack_up
-    from jobs.operate.stack.processes import accepts_connections
-
-    servers = settings.kafka.bootstrap_servers
-    host, _, port = servers.split(",")[0].rpartition(":")
-    if not accepts_connections(host, int(port)):
-        print(f"  (starting the local Kafka broker on {servers}, as `make up` does)", flush=True)
-        stack_up(settings)
-    return servers
-
-
 def local_settings(home: Path) -> Settings:
     """The local environment with its data under `home`: the learner's checkout, or a check's scratch folder."""
     return load_settings("local").model_copy(update={"home": home})
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+@contextlib.contextmanager
+def environment_variable(name: str, value: str | None) -> Iterator[None]:
+    """`name` set to `value` (unset for None) while the block runs, as before afterwards: how a
+    check hands the learner's code a setting."""
+    before = os.environ.get(name)
+    _set(name, value)
+    try:
+        yield
+    finally:
+        _set(name, before)
 
 
 @contextlib.contextmanager

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 
-from course.checkpoints import jvm_output_to, local_settings
+from course.checkpoints import environment_variable, jvm_output_to, local_settings
 from course.grading import Criterion, NotYet, Workspace
 from jobs import lake, storage
 from jobs.config import Settings
@@ -52,21 +51,14 @@ def _limit_at(amounts: dict[str, Decimal], share: float) -> Decimal:
 def _silver_with_limit(workspace: Workspace, limit: Decimal | None) -> tuple[set[str], dict[str, str]]:
     """Run the checkout's silver step under `limit` (None: no limit set); the ids of silver
     transactions and the reason of each quarantined transaction."""
-    from jobs.config import load_settings
     from jobs.pipeline import run_pipeline
 
-    if limit is None:
-        os.environ.pop(LIMIT_VARIABLE, None)
-    else:
-        os.environ[LIMIT_VARIABLE] = str(limit)
-    try:
-        settings = load_settings("local").model_copy(update={"home": workspace.scratch})
+    with environment_variable(LIMIT_VARIABLE, None if limit is None else str(limit)):
+        settings = _settings(workspace)
         steps = ("silver",) if storage.exists(settings, lake.dataset_uri(settings, "bronze", "transactions")) else (
             "bronze", "silver")
         with jvm_output_to(workspace.scratch / "spark.log"):
             run_pipeline(settings, steps=steps, run_id=f"day08-{limit}")
-    finally:
-        os.environ.pop(LIMIT_VARIABLE, None)
     silver = storage.parquet_dataset(settings, lake.dataset_uri(settings, "silver", "transactions"))
     quarantine = storage.parquet_dataset(settings, lake.dataset_uri(settings, "quarantine", "transactions"))
     ids = set(silver.to_table(columns=["transaction_id"]).column(0).to_pylist())
@@ -136,17 +128,15 @@ def _invalid_limit_is_one_line(workspace: Workspace) -> None:
     from jobs.config import load_settings
     from jobs.errors import PlatformError
 
-    os.environ[LIMIT_VARIABLE] = "a lot"
-    try:
-        load_settings("local")
-    except PlatformError as refused:
-        if "max_transaction_amount" not in str(refused):
-            raise NotYet(f"a limit of 'a lot' was refused without naming the setting: {refused}") from None
-        return
-    except Exception as error:  # noqa: BLE001 - any other failure is what the criterion is about
-        raise NotYet(f"a limit of 'a lot' failed with {type(error).__name__}, not a one-line settings error") from None
-    finally:
-        os.environ.pop(LIMIT_VARIABLE, None)
+    with environment_variable(LIMIT_VARIABLE, "a lot"):
+        try:
+            load_settings("local")
+        except PlatformError as refused:
+            if "max_transaction_amount" not in str(refused):
+                raise NotYet(f"a limit of 'a lot' was refused without naming the setting: {refused}") from None
+            return
+        except Exception as error:  # noqa: BLE001 - any other failure is what the criterion is about
+            raise NotYet(f"a limit of 'a lot' failed with {type(error).__name__}, not a one-line settings error") from None
     raise NotYet("a limit of 'a lot' was accepted")
 
 

@@ -14,7 +14,7 @@ import sys
 import threading
 import uuid
 
-from course.checkpoints import kafka_broker
+from course.checkpoints.live_stream import kafka_broker
 from course.grading import Criterion, NotYet, Workspace
 from jobs.config import Settings, load_settings
 

@@ -9,16 +9,15 @@ with a plain Parquet reader.
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from course.checkpoints import jvm_output_to, kafka_broker
+from course.checkpoints import local_settings
+from course.checkpoints.live_stream import stream_once, transaction_event
 from course.grading import Criterion, NotYet, Workspace
 from jobs import storage
-from jobs.config import Settings, load_settings
+from jobs.config import Settings
 
 FOLDER = "revenue_per_minute_stream"
 # Minutes before now -> amounts of the valid transactions of that minute.
@@ -26,52 +25,27 @@ SALES = {3: ("10.00", "20.50", "5.25"), 2: ("100.00", "0.99"), 1: ("42.00",)}
 _runs: dict[str, dict] = {}
 
 
-def _settings(workspace: Workspace) -> Settings:
-    return load_settings("local").model_copy(update={"home": workspace.scratch})
-
-
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
-
-
-def _text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _stream_once(workspace: Workspace) -> dict:
     if str(workspace.scratch) in _runs:
         return _runs[str(workspace.scratch)]
-    from confluent_kafka import Producer
-
-    from jobs.stream.batch import StreamOptions
-    from jobs.stream.job import run_stream
-
     now = datetime.now(UTC).replace(tzinfo=None)
-    prefix = f"course{uuid.uuid4().hex[:8]}."
-    servers = kafka_broker(load_settings("local"))
-    producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all"})
     expected: dict[datetime, list] = defaultdict(lambda: [0, Decimal(0)])
-    number = 0
+    payloads, number = [], 0
     for minutes_ago, amounts in SALES.items():
         start = _minute(now - timedelta(minutes=minutes_ago))
         for offset, amount in enumerate(amounts):
             number += 1
-            at = start + timedelta(seconds=7 * offset + 3)
-            document = {"event_id": str(uuid.uuid4()), "event_version": 1, "event_time": _text(now),
-                        "transaction_id": f"TMIN{number:04d}", "account_id": "A000001", "product_id": "P0001",
-                        "amount": amount, "quantity": 1, "transaction_ts": _text(at), "channel": "online"}
-            producer.produce(f"{prefix}transactions", key="A000001", value=json.dumps(document).encode())
+            payloads.append(transaction_event(f"TMIN{number:04d}", amount, start + timedelta(seconds=7 * offset + 3)))
             expected[start][0] += 1
             expected[start][1] += Decimal(amount)
-    bad = {"event_id": str(uuid.uuid4()), "event_version": 1, "event_time": _text(now), "transaction_id": "TBAD0001",
-           "account_id": "A000001", "product_id": "P0001", "amount": "1000.00", "quantity": 1,
-           "transaction_ts": _text(_minute(now - timedelta(minutes=1))), "channel": "carrier pigeon"}
-    producer.produce(f"{prefix}transactions", key="A000001", value=json.dumps(bad).encode())
-    producer.produce(f"{prefix}transactions", key="A000001", value=b"{not json")
-    producer.flush(30)
-    settings = _settings(workspace)
-    with jvm_output_to(workspace.scratch / "spark.log"):
-        run_stream(settings, ["transactions"], StreamOptions(once=True, topic_prefix=prefix))
+    payloads += [transaction_event("TBAD0001", "1000.00", _minute(now - timedelta(minutes=1)), channel="carrier pigeon"),
+                 b"{not json"]
+    settings = local_settings(workspace.scratch)
+    stream_once(settings, payloads, workspace.scratch / "spark.log")
     _runs[str(workspace.scratch)] = run = {"expected": {minute: tuple(v) for minute, v in expected.items()},
                                            "settings": settings}
     return run
@@ -90,7 +64,7 @@ def _layout_has_minutes(workspace: Workspace) -> None:
     from jobs.model.contracts import INVENTORY_MOVEMENT, TRANSACTION
     from jobs.stream.layout import stream_layout
 
-    settings = _settings(workspace)
+    settings = local_settings(workspace.scratch)
     minutes = getattr(stream_layout(settings, "transactions", TRANSACTION), "minutes", None)
     if minutes != storage.join(settings.layer_uri("gold"), FOLDER):
         raise NotYet(f"the stream layout of transactions names {minutes} for the minutes, not <gold>/{FOLDER}")

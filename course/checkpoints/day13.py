@@ -11,15 +11,13 @@ folder), then reads silver, the quarantine and the dead-letter topic with plain 
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
-from course.checkpoints import jvm_output_to, kafka_broker
+from course.checkpoints import environment_variable, local_settings
+from course.checkpoints.live_stream import stream_once, transaction_event
 from course.grading import Criterion, NotYet, Workspace
 from jobs import storage
-from jobs.config import Settings, load_settings
 
 REASON = "amount_above_limit"
 LIMIT = Decimal("500.00")
@@ -27,17 +25,6 @@ LIMIT_VARIABLE = "RTDP_RULES__MAX_TRANSACTION_AMOUNT"
 AMOUNTS = {"TBELOW": "120.00", "TAT": "500.00", "TABOVE": "500.01", "TFARABOVE": "9800.00"}
 MALFORMED = b'{"event_id": "not json'
 _runs: dict[str, dict] = {}
-
-
-def _settings(workspace: Workspace) -> Settings:
-    return load_settings("local").model_copy(update={"home": workspace.scratch})
-
-
-def _event(transaction_id: str, amount: str) -> dict:
-    moment = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return {"event_id": str(uuid.uuid4()), "event_version": 1, "event_time": moment, "transaction_id": transaction_id,
-            "account_id": "A000001", "product_id": "P0001", "amount": amount, "quantity": 1, "transaction_ts": moment,
-            "channel": "online"}
 
 
 def _read_topic(servers: str, topic: str) -> list:
@@ -68,32 +55,15 @@ def _stream_once(workspace: Workspace) -> dict:
     """Send the events, run the learner's stream once under the limit; what came out where."""
     if str(workspace.scratch) in _runs:
         return _runs[str(workspace.scratch)]
-    from confluent_kafka import Producer
-
-    from jobs.stream.batch import StreamOptions
-    from jobs.stream.job import run_stream
-
-    prefix = f"course{uuid.uuid4().hex[:8]}."
-    servers = kafka_broker(load_settings("local"))
-    events = {transaction_id: _event(transaction_id, amount) for transaction_id, amount in AMOUNTS.items()}
-    producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all"})
-    for document in events.values():
-        producer.produce(f"{prefix}transactions", key=document["account_id"], value=json.dumps(document).encode())
-    producer.produce(f"{prefix}transactions", key="A000001", value=MALFORMED)
-    producer.flush(30)
-    os.environ[LIMIT_VARIABLE] = str(LIMIT)
-    try:
-        settings = _settings(workspace)
-        with jvm_output_to(workspace.scratch / "spark.log"):
-            run_stream(settings, ["transactions"], StreamOptions(once=True, topic_prefix=prefix))
-    finally:
-        os.environ.pop(LIMIT_VARIABLE, None)
+    payloads = [transaction_event(transaction_id, amount) for transaction_id, amount in AMOUNTS.items()]
+    with environment_variable(LIMIT_VARIABLE, str(LIMIT)):
+        settings = local_settings(workspace.scratch)
+        prefix = stream_once(settings, [*payloads, MALFORMED], workspace.scratch / "spark.log")
     silver = storage.parquet_dataset(settings, storage.join(settings.layer_uri("silver"), "stream_transactions"),
                                      partitioning="hive")
     quarantine = storage.parquet_dataset(settings, storage.join(settings.layer_uri("quarantine"), "stream_transactions"))
-    letters = _read_topic(servers, f"{prefix}transactions.dlq")
+    letters = _read_topic(settings.kafka.bootstrap_servers, f"{prefix}transactions.dlq")
     _runs[str(workspace.scratch)] = run = {
-        "events": events,
         "silver": set(silver.to_table(columns=["transaction_id"]).column(0).to_pylist()) if silver else set(),
         "quarantine": _reasons(quarantine.to_table(columns=["record", "reason"]).to_pylist()) if quarantine else {},
         "letters": [(message.value(), {name: value.decode() for name, value in message.headers() or []})

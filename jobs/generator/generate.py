@@ -71,8 +71,7 @@ class _Landing:
     def _replace(self, uri: str, content: bytes) -> None:
         if self.rebuilt is None and storage.exists(self.settings, uri) and storage.read_bytes(self.settings, uri) != content:
             self.rebuilt = uri.rsplit("/", 1)[-1]
-            for layer in _DERIVED_LAYERS:
-                storage.empty_dir(self.settings, self.settings.layer_uri(layer))
+            _empty(self.settings, _DERIVED_LAYERS)
             log.warning("%s changed for the same world (other generator code): bronze, silver, quarantine and gold "
                         "were emptied to be rebuilt from the new extracts", self.rebuilt)
         storage.write_bytes(self.settings, uri, content)
@@ -102,6 +101,11 @@ class _Truth:
         self.row_counts[name] = len(next(iter(columns.values())))
 
 
+def _empty(settings: Settings, layers: tuple[str, ...]) -> None:
+    for layer in layers:
+        storage.empty_dir(settings, settings.layer_uri(layer))
+
+
 def _start_new_world(settings: Settings, generated: landing.World) -> str | None:
     """Empty the landing zone and the lake built from it when they hold another world's data
     (or data from before worlds were recorded); return what was replaced. The same world again
@@ -112,8 +116,7 @@ def _start_new_world(settings: Settings, generated: landing.World) -> str | None
     layers = ("raw", *_DERIVED_LAYERS)
     if previous is None and not any(storage.has_content(settings, settings.layer_uri(layer)) for layer in layers):
         return None  # a first run on an empty lake
-    for layer in layers:
-        storage.empty_dir(settings, settings.layer_uri(layer))
+    _empty(settings, layers)
     replaced = str(previous) if previous else "data of an unrecorded world"
     log.warning("a new world (%s) replaces %s: raw, bronze, silver, quarantine and gold were emptied", generated, replaced)
     return replaced
