@@ -23,7 +23,7 @@ WHEEL ?= dist/rtdp-$(VERSION)-py3-none-any.whl
 # The infrastructure targets want ENV said out loud, never the `local` default.
 TARGET_ENV := $(if $(filter file,$(origin ENV)),,$(ENV))
 
-.PHONY: help install lock demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop tools test-infra check progress solution docs clean
+.PHONY: help install lock demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop dashboard dashboard-stop browser bench-dashboard tools test-infra check progress solution docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,8 +44,11 @@ demo: install ## Generate data and run the whole platform on the local default; 
 	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events $(STREAM_EVENTS)
 
 TEST_WORKERS ?= 0
-test: install airflow-install tools ## Run the whole test suite (starts the local stack it needs by itself; TEST_WORKERS=N: N parallel workers)
+test: install airflow-install tools browser ## Run the whole test suite (starts the local stack it needs by itself; TEST_WORKERS=N: N parallel workers)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+
+browser: ## Install Debian's chromium for the browser tests (apt-get, once)
+	bash infra/browser/install.sh
 
 tools: ## Build OpenTofu and its providers into .cache/terraform (long the first time)
 	bash infra/toolchain/install.sh
@@ -64,11 +67,14 @@ UV_VERSION := $(shell sed -n 's/^ *"uv==\(.*\)",/\1/p' pyproject.toml)
 lock: ## Regenerate requirements.lock (every package, with hashes) from the pins in pyproject.toml
 	$(PYTHON) -m venv .cache/lock-venv
 	.cache/lock-venv/bin/pip install --quiet uv==$(UV_VERSION)
-	.cache/lock-venv/bin/uv pip compile pyproject.toml --extra dev --extra ml --python-version 3.11 --generate-hashes \
+	.cache/lock-venv/bin/uv pip compile pyproject.toml --extra dev --extra ml --extra dashboard --python-version 3.11 --generate-hashes \
 	  --custom-compile-command 'make lock' --quiet -o requirements.lock
 
 bench: install ## Measure the data generator (1M transactions)
 	$(BIN)/python bench/bench_generator.py 1000000
+
+bench-dashboard: install ## Time one refresh of the dashboard's overview on the current warehouse (after make demo)
+	$(BIN)/python bench/bench_dashboard.py --env $(ENV)
 
 wheel: install ## Build the versioned wheel, the deployable artefact of the jobs
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
@@ -110,6 +116,12 @@ airflow: airflow-install ## Start Airflow on 127.0.0.1 (prints the URL and the a
 
 airflow-stop: ## Stop what `make airflow` started
 	infra/airflow/stop.sh
+
+dashboard: install ## Serve the live dashboard on 127.0.0.1 (ENV=local by default; after make demo)
+	$(RTDP) dashboard start --env $(ENV)
+
+dashboard-stop: ## Stop what `make dashboard` started
+	$(RTDP) dashboard stop --env $(ENV)
 
 docs: install ## Build the course as a static site into .cache/site (broken links fail the build)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet

@@ -23,6 +23,7 @@ from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
 from jobs.operate.deploy.cli import app as infra_app
 from jobs.operate.stack.cli import app as stack_app
+from jobs.serve.dashboard.cli import app as dashboard_app
 from jobs.stream.cli import app as stream_app
 from jobs.trust.catalog.cli import app as catalog_app
 from jobs.trust.lineage.cli import app as lineage_app
@@ -34,6 +35,7 @@ app.add_typer(stream_app, name="stream", help="Real-time ingestion: produce even
 app.add_typer(infra_app, name="infra", help="Plan, deploy and destroy dev or prod with OpenTofu; releases of the jobs.")
 app.add_typer(ml_app, name="ml", help="Train and score the ML models on gold (forecast, segments, churn, anomalies, cross-sell).")
 app.add_typer(catalog_app, name="catalog", help="The static HTML data catalog: every dataset, its columns, owner, quality, lineage.")
+app.add_typer(dashboard_app, name="dashboard", help="The live dashboard on 127.0.0.1: the warehouse, the stream, ML and quality.")
 app.add_typer(lineage_app, name="lineage", help="Where a dataset or report comes from, from the jobs' OpenLineage events.")
 console = Console()
 
@@ -229,6 +231,7 @@ def run(
                         ("Data catalog", catalog_index(settings)), ("Quality data docs", data_docs_index(settings)),
                         ("Lineage events", settings.lineage_events_path)):
         console.print(f"  {label + ':':<19}{path}", soft_wrap=True)
+    console.print(f"  {'Dashboard:':<19}`make dashboard`, then http://127.0.0.1:{settings.dashboard.port}")
 
 
 @app.command()

@@ -48,6 +48,13 @@ class KafkaSettings(BaseModel):
     topic_prefix: str = ""
 
 
+class DashboardSettings(BaseModel):
+    """Where `make dashboard` serves the dashboard (always loopback) and how often its live parts refresh."""
+
+    port: int = 8501
+    refresh_seconds: float = 5.0
+
+
 class AwsSettings(BaseModel):
     """Where the S3 API is: an emulator endpoint for local stacks, None for real AWS."""
 
@@ -94,6 +101,7 @@ class Settings(BaseSettings):
     storage: StorageSettings
     warehouse: WarehouseSettings
     kafka: KafkaSettings = KafkaSettings()
+    dashboard: DashboardSettings = DashboardSettings()
     aws: AwsSettings = AwsSettings()
     spark: SparkSettings = SparkSettings()
     lineage: LineageSettings = LineageSettings()

@@ -79,6 +79,24 @@ def parquet_dataset(settings: Settings, uri: str, partitioning: str | None = Non
     return pa_dataset.dataset(path, filesystem=filesystem_, format="parquet", partitioning=partitioning)
 
 
+def parquet_files(settings: Settings, folder_uri: str) -> list[str]:
+    """Parquet part files directly inside a folder (local or s3://); [] if the folder is absent."""
+    filesystem_, path = filesystem(settings, folder_uri)
+    if filesystem_.get_file_info(path).type != fs.FileType.Directory:
+        return []
+    listing = filesystem_.get_file_info(fs.FileSelector(path, allow_not_found=True))
+    return [info.path for info in listing if info.type == fs.FileType.File and info.path.endswith(".parquet")]
+
+
+def subfolders(settings: Settings, uri: str) -> list[str]:
+    """Names of the folders directly inside `uri`, sorted; [] if it is absent."""
+    filesystem_, path = filesystem(settings, uri)
+    if filesystem_.get_file_info(path).type != fs.FileType.Directory:
+        return []
+    listing = filesystem_.get_file_info(fs.FileSelector(path, allow_not_found=True))
+    return sorted(info.base_name for info in listing if info.type == fs.FileType.Directory)
+
+
 def read_bytes(settings: Settings, uri: str) -> bytes:
     filesystem_, path = filesystem(settings, uri)
     with filesystem_.open_input_stream(path) as stream:

@@ -188,11 +188,10 @@ def _create_lake_buckets(settings: Settings) -> None:
             existing.add(bucket)
 
 
-@pytest.fixture
-def topic_prefix(local_stack):
+@contextlib.contextmanager
+def _fresh_topic_prefix(settings: Settings):
     """A prefix of fresh topic names on the shared broker; the topics are deleted afterwards."""
     import concurrent.futures
-    import uuid
 
     from confluent_kafka.admin import AdminClient
 
@@ -201,6 +200,20 @@ def topic_prefix(local_stack):
     prefix = f"test-{uuid.uuid4().hex[:10]}."
     yield prefix
     names = [name for topic in EVENT_TOPICS for name in (prefixed(topic, prefix), dead_letter_topic(prefixed(topic, prefix)))]
-    admin = AdminClient({"bootstrap.servers": local_stack.kafka.bootstrap_servers})
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
     # Topics a test never used do not exist: their futures fail, which is fine here.
     concurrent.futures.wait(list(admin.delete_topics(names, operation_timeout=30).values()), timeout=60)
+
+
+@pytest.fixture
+def topic_prefix(local_stack):
+    """Fresh topics for one test."""
+    with _fresh_topic_prefix(local_stack) as prefix:
+        yield prefix
+
+
+@pytest.fixture(scope="module")
+def module_topic_prefix(local_stack):
+    """Fresh topics for the tests of one module."""
+    with _fresh_topic_prefix(local_stack) as prefix:
+        yield prefix

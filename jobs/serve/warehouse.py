@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import duckdb
-from pyarrow import fs
 
 from jobs import storage
 from jobs.config import Settings
@@ -135,23 +134,6 @@ def _column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tup
     ).fetchall()
 
 
-def _parquet_files(settings: Settings, folder_uri: str) -> list[str]:
-    """Parquet part files directly inside a folder (local or s3://); [] if the folder is absent."""
-    filesystem, path = storage.filesystem(settings, folder_uri)
-    if filesystem.get_file_info(path).type != fs.FileType.Directory:
-        return []
-    listing = filesystem.get_file_info(fs.FileSelector(path, allow_not_found=True))
-    return [info.path for info in listing if info.type == fs.FileType.File and info.path.endswith(".parquet")]
-
-
-def _subfolders(settings: Settings, uri: str) -> list[str]:
-    filesystem, path = storage.filesystem(settings, uri)
-    if filesystem.get_file_info(path).type != fs.FileType.Directory:
-        return []
-    listing = filesystem.get_file_info(fs.FileSelector(path, allow_not_found=True))
-    return sorted(info.base_name for info in listing if info.type == fs.FileType.Directory)
-
-
 def _insert_from_parquet(connection: duckdb.DuckDBPyConnection, table: str, folder_uri: str) -> None:
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
     pattern = _sql_literal(storage.join(folder_uri, "*.parquet"))
@@ -167,7 +149,7 @@ def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, locate
     """Load gold table `table` (at `locate(table)`) into `table`; return the dataset keys read
     ([] if there was nothing)."""
     folder = locate(table)
-    if _parquet_files(settings, folder):
+    if storage.parquet_files(settings, folder):
         _insert_from_parquet(connection, table, folder)
         return [f"gold.{table}"]
     if required:
@@ -182,8 +164,8 @@ def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Set
     never counts an event twice.
     """
     folder = storage.join(settings.layer_uri("gold"), f"{table}_stream")
-    batches = [storage.join(folder, batch) for batch in _subfolders(settings, folder)
-               if _parquet_files(settings, storage.join(folder, batch))]
+    batches = [storage.join(folder, batch) for batch in storage.subfolders(settings, folder)
+               if storage.parquet_files(settings, storage.join(folder, batch))]
     if not batches:
         return []
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
@@ -210,9 +192,9 @@ def _extend_calendar(connection: duckdb.DuckDBPyConnection) -> None:
 def _load_quarantine(connection: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     root = settings.layer_uri("quarantine")
     loaded = []
-    for dataset in _subfolders(settings, root):
+    for dataset in storage.subfolders(settings, root):
         folder = storage.join(root, dataset)
-        if _parquet_files(settings, folder):
+        if storage.parquet_files(settings, folder):
             _insert_from_parquet(connection, QUARANTINE_TABLE, folder)
             loaded.append(f"quarantine.{dataset}")
     return loaded

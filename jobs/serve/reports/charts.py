@@ -229,10 +229,15 @@ CHARTS: dict[str, Callable[[pd.DataFrame], Figure | None]] = {
 }
 
 
+def chart_figure(report_name: str, data: pd.DataFrame) -> Figure | None:
+    """The chart of report `NN_name` drawn from `data`, or None if it has none or nothing to draw."""
+    draw = CHARTS.get(report_name.split("_", 1)[1])
+    return draw(data) if draw else None
+
+
 def chart_data_uri(report_name: str, data: pd.DataFrame) -> str | None:
     """The chart of report `NN_name` as a `data:image/png;base64,...` URI, or None if none."""
-    draw = CHARTS.get(report_name.split("_", 1)[1])
-    figure = draw(data) if draw else None
+    figure = chart_figure(report_name, data)
     if figure is None:
         return None
     buffer = io.BytesIO()
