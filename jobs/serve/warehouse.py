@@ -78,7 +78,8 @@ def _httpfs_extension_file() -> Path:
     return extension
 
 
-def _sql_literal(value: str) -> str:
+def sql_literal(value: str) -> str:
+    """`value` as a quoted SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -93,7 +94,7 @@ def attach_object_store(connection: duckdb.DuckDBPyConnection, settings: Setting
     secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
     if not key_id or not secret:
         raise PlatformError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to read s3:// locations")
-    connection.execute(f"LOAD {_sql_literal(str(_httpfs_extension_file()))}")
+    connection.execute(f"LOAD {sql_literal(str(_httpfs_extension_file()))}")
     options = {"KEY_ID": key_id, "SECRET": secret, "REGION": settings.aws.region}
     if os.environ.get("AWS_SESSION_TOKEN"):
         options["SESSION_TOKEN"] = os.environ["AWS_SESSION_TOKEN"]
@@ -104,7 +105,7 @@ def attach_object_store(connection: duckdb.DuckDBPyConnection, settings: Setting
         # Emulators serve buckets under the path, not as virtual hosts.
         options["URL_STYLE"] = "path"
         use_ssl = "false" if endpoint.scheme == "http" else "true"
-    settings_sql = ", ".join(f"{name} {_sql_literal(value)}" for name, value in options.items())
+    settings_sql = ", ".join(f"{name} {sql_literal(value)}" for name, value in options.items())
     connection.execute(f"CREATE OR REPLACE SECRET object_store (TYPE s3, {settings_sql}, USE_SSL {use_ssl})")
 
 
@@ -136,7 +137,7 @@ def _column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tup
 
 def _insert_from_parquet(connection: duckdb.DuckDBPyConnection, table: str, folder_uri: str) -> None:
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
-    pattern = _sql_literal(storage.join(folder_uri, "*.parquet"))
+    pattern = sql_literal(storage.join(folder_uri, "*.parquet"))
     try:
         connection.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM read_parquet({pattern})")
     except duckdb.Error as error:
@@ -169,7 +170,7 @@ def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Set
     if not batches:
         return []
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
-    patterns = ", ".join(_sql_literal(storage.join(batch, "*.parquet")) for batch in batches)
+    patterns = ", ".join(sql_literal(storage.join(batch, "*.parquet")) for batch in batches)
     connection.execute(
         f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM read_parquet([{patterns}]) AS increment "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS loaded WHERE loaded.{key} = increment.{key})"

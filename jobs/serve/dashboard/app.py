@@ -10,6 +10,7 @@ tests find it without depending on the layout.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@functools.cache  # once per script run: Streamlit runs the script anew on every interaction
 def _settings() -> Settings:
     """The environment and project folder the server was started for (`-- --env E --home H`)."""
     parser = argparse.ArgumentParser()

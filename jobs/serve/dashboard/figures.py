@@ -108,7 +108,6 @@ def apply_filters(frame: pd.DataFrame, chosen: dict[str, list[str]],
     return frame[keep]
 
 
-
 # Weeks of actual demand the forecast chart shows before the forecast starts.
 HISTORY_WEEKS = 26
 TOP_ROWS = 20

@@ -63,4 +63,3 @@ class Dashboard:
 
 def dashboard(settings: Settings) -> Dashboard:
     return Dashboard(stack_paths(settings), settings.dashboard.port, settings.env, Path(settings.home).resolve())
-

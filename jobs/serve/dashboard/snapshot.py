@@ -28,7 +28,7 @@ from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.contracts import TRANSACTION
-from jobs.serve.warehouse import attach_object_store, connect
+from jobs.serve.warehouse import attach_object_store, connect, sql_literal
 from jobs.stream.layout import stream_layout
 from jobs.stream.progress import latest_progress
 
@@ -43,10 +43,6 @@ class StreamPosition:
     last_batch: int | None
     finished_at: datetime | None
     newest_event_time: datetime | None
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _files(settings: Settings, folder: str) -> list[str]:
@@ -68,7 +64,7 @@ def _batch_files(settings: Settings, folder: str, last_batch: int) -> list[str]:
 def _view(connection: duckdb.DuckDBPyConnection, name: str, files: list[str], select: str, empty: str) -> None:
     """A temporary view `name` over Parquet `files`, or with the columns of `empty` and no rows."""
     if files:
-        source = f"read_parquet([{', '.join(map(_literal, files))}], union_by_name = true)"
+        source = f"read_parquet([{', '.join(map(sql_literal, files))}], union_by_name = true)"
         connection.execute(f"CREATE TEMP VIEW {name} AS SELECT {select} FROM {source}")
     else:
         connection.execute(f"CREATE TEMP VIEW {name} AS {empty} LIMIT 0")
@@ -118,10 +114,10 @@ def snapshot(settings: Settings) -> Iterator[Snapshot]:
         raise PlatformError(f"no warehouse at {path}: run `make demo` (or `rtdp warehouse`) first")
     connection = connect(":memory:")
     try:
-        if any(storage.is_s3(settings.layer_uri(layer)) for layer in ("bronze", "gold", "quarantine", "silver")):
+        if any(storage.is_s3(settings.layer_uri(layer)) for layer in ("bronze", "gold", "quarantine")):
             attach_object_store(connection, settings)
         built_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-        connection.execute(f"ATTACH {_literal(str(path))} AS warehouse (READ_ONLY)")
+        connection.execute(f"ATTACH {sql_literal(str(path))} AS warehouse (READ_ONLY)")
         connection.execute("USE warehouse")
         yield Snapshot(connection, _stream_views(connection, settings), built_at)
     finally:
