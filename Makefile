@@ -9,6 +9,9 @@ RTDP := $(BIN)/rtdp
 ENV ?= local
 SCALE ?= 100000
 SEED ?= 42
+# The generated history ends the day before NOW (YYYY-MM-DD; empty: today).
+NOW ?=
+WORLD = --scale $(SCALE) --seed $(SEED) $(if $(NOW),--now $(NOW))
 STREAM_EVENTS ?= 3000
 
 # The local AWS emulator accepts any key; real AWS (ENV=prod) uses your own credentials.
@@ -41,7 +44,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 install: $(VENV)/.installed ## Create .venv and install the platform with all its pinned dependencies
 
 demo: install ## Generate data and run the whole platform on the local default; prints where the results are
-	$(RTDP) run --env local --scale $(SCALE) --seed $(SEED) --stream-events $(STREAM_EVENTS)
+	$(RTDP) run --env local $(WORLD) --stream-events $(STREAM_EVENTS)
 
 TEST_WORKERS ?= 0
 test: install airflow-install tools browser ## Run the whole test suite (starts the local stack it needs by itself; TEST_WORKERS=N: N parallel workers)
@@ -104,7 +107,7 @@ status: install ## Show the local stack's services
 	$(RTDP) stack status --env dev
 
 pipeline: install ## Run the batch pipeline in ENV (e.g. `make pipeline ENV=dev` on the local stack)
-	$(RTDP) run --env $(ENV) --scale $(SCALE) --seed $(SEED)
+	$(RTDP) run --env $(ENV) $(WORLD)
 
 $(AIRFLOW_VENV)/.installed: pyproject.toml infra/airflow/requirements.txt infra/airflow/constraints.txt
 	PYTHON=$(PYTHON) infra/airflow/install.sh

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -41,7 +42,10 @@ console = Console()
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.", envvar="RTDP_ENV")]
 ScaleOption = Annotated[int, typer.Option(help="Number of transactions to generate.", min=1000, max=10_000_000)]
-SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed and scale give identical files.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed, scale and --now give identical files.")]
+NowOption = Annotated[datetime | None, typer.Option(
+    formats=["%Y-%m-%d"], show_default="today (UTC)",
+    help="The generated history ends the day before this date, so live events continue it.")]
 
 DEFAULT_SCALE = 100_000
 DEFAULT_SEED = 42
@@ -69,21 +73,23 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
     console.print(table)
 
 
-def _generate(settings: Settings, scale: int, seed: int) -> None:
+def _generate(settings: Settings, scale: int, seed: int, now: datetime | None) -> None:
     from jobs.trust.lineage.generation import generate_raw_with_lineage
 
-    summary = generate_raw_with_lineage(settings, transactions=scale, seed=seed)
+    summary = generate_raw_with_lineage(settings, transactions=scale, seed=seed, now=now and now.date())
     if summary.replaced:
-        console.print(f"A new world (seed {seed}, {scale:,} transactions) replaces the one before ({summary.replaced}): "
-                      "raw, bronze, silver, quarantine and gold were emptied, so the lake starts again.")
+        console.print(f"A new world (seed {seed}, {scale:,} transactions to {summary.last_day}) replaces the one before "
+                      f"({summary.replaced}): raw, bronze, silver, quarantine and gold were emptied, so the lake starts again.")
+    console.print(f"History from {summary.first_day} to {summary.last_day}, the day before --now (default today).")
     _print_counts(f"Raw data written to {settings.layer_uri('raw')}", summary.row_counts)
 
 
 @app.command()
 @user_errors
-def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed: SeedOption = DEFAULT_SEED) -> None:
-    """Generate the seeded test dataset (raw CSVs and the models' ground truth)."""
-    _generate(_lake_settings(env), scale, seed)
+def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed: SeedOption = DEFAULT_SEED,
+             now: NowOption = None) -> None:
+    """Generate the seeded test dataset (raw CSVs and the models' ground truth): two years of history."""
+    _generate(_lake_settings(env), scale, seed, now)
 
 
 def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
@@ -187,6 +193,7 @@ def run(
     env: EnvOption = "local",
     scale: ScaleOption = DEFAULT_SCALE,
     seed: SeedOption = DEFAULT_SEED,
+    now: NowOption = None,
     skip_generate: Annotated[bool, typer.Option(help="Use the raw files already there.")] = False,
     skip_ml: Annotated[bool, typer.Option(help="Leave out model training and scoring.")] = False,
     stream_events: Annotated[int, typer.Option(help="Also stream this many live events through Kafka (0: none).",
@@ -202,7 +209,7 @@ def run(
         prepare_spark_launch(settings)
     steps: list[tuple[str, Callable[[], None]]] = []
     if not skip_generate:
-        steps.append(("generate raw data", lambda: _generate(settings, scale, seed)))
+        steps.append(("generate raw data", lambda: _generate(settings, scale, seed, now)))
     steps += [
         ("bronze, silver, gold (Spark)", lambda: _run_medallion(settings, ("bronze", "silver", "gold"))),
     ]

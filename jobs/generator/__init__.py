@@ -1,13 +1,14 @@
 """Seeded test data: the raw CSV files of the platform plus the ground truth planted in them.
 
-`generate_raw(settings, transactions, seed)` writes the datasets of `jobs.ingest.raw_contract.RAW_COLUMNS`
+`generate_raw(settings, transactions, seed, now)` writes the datasets of `jobs.ingest.raw_contract.RAW_COLUMNS`
 to the landing zone the way a source system delivers them (jobs.ingest.landing): a full extract with
-everything up to 2026-06-16, then one change file a day to 2026-06-30 with that day's new rows.
+everything up to 14 days before the history's last day, then one change file a day with that day's new rows.
 The truth files (anomalies, churners, affinities, dirty_rows) go to the truth layer. Another
-seed or scale is another world: generating it empties the lake built from the one before.
+seed, scale or last day is another world: generating it empties the lake built from the one before.
 Faker (seeded with `seed_instance`) supplies pools of names, cities and companies; numpy
-(`default_rng(seed)`) draws all volumes, vectorised. The history window is
-fixed (2024-07-01 to 2026-06-30), so the same seed and scale give byte-identical files.
+(`default_rng(seed)`) draws all volumes, vectorised. The history is the
+two years before `now` (today by default, jobs.generator.timeline), so the live stream continues it;
+the same seed, scale and `now` give byte-identical files.
 
 Sizes follow the number of transactions T: customers max(200, T/50), products 100 to 500
 (growing with log10 T), 1.2 accounts per customer, weekly inventory snapshots of every product

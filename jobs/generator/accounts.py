@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jobs.generator.people import Customers
-from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS
+from jobs.generator.timeline import SECONDS_PER_DAY, WINDOW_DAYS, Timeline
 from jobs.model.values import ACCOUNT_TYPES
 
 ACCOUNTS_PER_CUSTOMER = 1.2
@@ -48,11 +48,12 @@ def account_ids(numbers: np.ndarray | range) -> list[str]:
     return [f"A{number:06d}" for number in numbers]
 
 
-def _opened_days(rng: np.random.Generator, customers: Customers, primary: np.ndarray, extra: np.ndarray) -> np.ndarray:
+def _opened_days(rng: np.random.Generator, timeline: Timeline, customers: Customers, primary: np.ndarray,
+                 extra: np.ndarray) -> np.ndarray:
     """The first account opens at sign-up; extra accounts later, and a month before any churn."""
     signup_day = customers.signup_seconds // SECONDS_PER_DAY
     opened = signup_day[primary].copy()
-    limit = np.minimum(START_EPOCH_DAY + WINDOW_DAYS - 90, START_EPOCH_DAY + customers.churn_day[primary[extra]] - 30)
+    limit = np.minimum(timeline.start + WINDOW_DAYS - 90, timeline.start + customers.churn_day[primary[extra]] - 30)
     span = np.maximum(limit - opened[extra], 1)
     opened[extra] += (rng.random(len(extra)) * span).astype(np.int64)
     return opened
@@ -78,13 +79,13 @@ def _secondary_holders(rng: np.random.Generator, primary: np.ndarray, holders: n
     return secondary[:, 0], secondary[:, 1]
 
 
-def build_accounts(rng: np.random.Generator, customers: Customers) -> Accounts:
+def build_accounts(rng: np.random.Generator, timeline: Timeline, customers: Customers) -> Accounts:
     """About 1.2 accounts per customer: every customer is the Primary of one account opened
     at sign-up, some have extra accounts; about 20% of accounts are joint (2-3 holders)."""
     count = round(customers.count * ACCOUNTS_PER_CUSTOMER)
     extra = np.arange(customers.count, count)
     primary = np.concatenate([np.arange(customers.count), rng.integers(0, customers.count, len(extra))])
-    opened = _opened_days(rng, customers, primary, extra)
+    opened = _opened_days(rng, timeline, customers, primary, extra)
     order = np.argsort(opened, kind="stable")
     primary, opened = primary[order], opened[order]
     is_extra = order >= customers.count
@@ -116,7 +117,7 @@ def build_accounts(rng: np.random.Generator, customers: Customers) -> Accounts:
         holder_account=holder_account,
         holder_customer=holder_customer,
         holder_is_primary=holder_is_primary,
-        active_from=np.clip(opened - START_EPOCH_DAY, 0, WINDOW_DAYS),
+        active_from=np.clip(opened - timeline.start, 0, WINDOW_DAYS),
         active_until=churn_day.min(axis=1),
         activity=activity,
     )

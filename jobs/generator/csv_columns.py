@@ -16,7 +16,7 @@ from jobs.generator.people import Customers, customer_ids
 from jobs.generator.planted_anomalies import ANOMALY_TYPES, PlantedAnomalies
 from jobs.generator.pools import Pools
 from jobs.generator.products import CATEGORIES, Products, product_ids
-from jobs.generator.timeline import START_EPOCH_DAY
+from jobs.generator.timeline import Timeline
 from jobs.generator.transactions import TransactionRows
 from jobs.model.values import ACCOUNT_TYPES, CHANNELS, PRIMARY, SECONDARY
 
@@ -110,11 +110,11 @@ def anomalies_columns(anomalies: PlantedAnomalies, numbers: np.ndarray) -> Colum
     }
 
 
-def churners_columns(customers: Customers) -> Columns:
+def churners_columns(customers: Customers, timeline: Timeline) -> Columns:
     churners = customers.churners
     return {
         "customer_id": csv_text.text(customer_ids(churners + 1)),
-        "churn_date": csv_text.dates(START_EPOCH_DAY + customers.churn_day[churners]),
+        "churn_date": csv_text.dates(timeline.start + customers.churn_day[churners]),
     }
 
 

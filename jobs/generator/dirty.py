@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from jobs.generator.pools import Pools
-from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS
+from jobs.generator.timeline import SECONDS_PER_DAY, WINDOW_DAYS, Timeline
 from jobs.generator.transactions import TransactionRows
 
 TRANSACTION_DEFECTS = (
@@ -140,7 +140,7 @@ def plant_transaction_defects(rng: np.random.Generator, rows: TransactionRows, p
 _INVALID_EMAILS = ("{local}.example.com", "{local}@", "@{domain}", "{local}@@{domain}", "{local} at {domain}")
 
 
-def dirty_customer_rows(rng: np.random.Generator, pools: Pools, first_number: int, count: int
+def dirty_customer_rows(rng: np.random.Generator, pools: Pools, timeline: Timeline, first_number: int, count: int
                         ) -> tuple[list[dict[str, str]], list[tuple[str, str, str]]]:
     """`count` extra customers numbered from `first_number`: one with an empty name, the
     others with an invalid email. Returns raw rows and truth rows."""
@@ -151,7 +151,7 @@ def dirty_customer_rows(rng: np.random.Generator, pools: Pools, first_number: in
         local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
         defect = "missing_field" if i == count - 1 else "invalid_email"
         email = _INVALID_EMAILS[i % len(_INVALID_EMAILS)].format(local=local, domain=rng.choice(pools.email_domains))
-        day = START_EPOCH_DAY + int(rng.integers(0, WINDOW_DAYS))
+        day = timeline.start + int(rng.integers(0, WINDOW_DAYS))
         signup = day * SECONDS_PER_DAY + int(rng.integers(0, SECONDS_PER_DAY))
         rows.append({
             "customer_id": f"C{number:06d}",

@@ -1,10 +1,10 @@
-"""Generate every raw extract and truth file for one seed and scale, and write them out."""
+"""Generate every raw extract and truth file for one seed, scale and "now", and write them out."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
@@ -28,7 +28,7 @@ from jobs.generator.planted_anomalies import plant_anomalies
 from jobs.generator.pools import build_pools
 from jobs.generator.products import Products, build_products
 from jobs.generator.sizes import Sizes, sizes_for
-from jobs.generator.timeline import END_EPOCH_DAY, FULL_EXTRACT_EPOCH_DAY, SECONDS_PER_DAY
+from jobs.generator.timeline import SECONDS_PER_DAY, Timeline, epoch_date
 from jobs.generator.transactions import TransactionRows, build_transactions
 from jobs.ingest import landing
 from jobs.model.values import WAREHOUSES
@@ -40,30 +40,29 @@ _DERIVED_LAYERS = ("bronze", "silver", "quarantine", "gold")
 
 @dataclass(frozen=True)
 class GenerationSummary:
-    """What generate_raw wrote: rows per dataset, the two folders (local paths or s3:// URIs)
-    and, when it replaced the data of another world, that world."""
+    """What generate_raw wrote: rows per dataset, the two folders (local paths or s3:// URIs),
+    the history's first and last day and, when it replaced the data of another world, that world."""
 
     row_counts: dict[str, int]  # dataset name -> rows written: raw datasets, then truth files
     raw_uri: str
     truth_uri: str
+    first_day: date
+    last_day: date
     replaced: str | None = None  # what the new world replaced, e.g. "seed 7, 1,000 transactions"
-
-
-def _epoch_date(epoch_day: int) -> date:
-    return date(1970, 1, 1) + timedelta(days=int(epoch_day))
 
 
 class _Landing:
     """Writes each raw dataset as the source system delivers it: a full extract with every row
-    up to FULL_EXTRACT_EPOCH_DAY, then one change file per day with that day's rows (header
+    up to the timeline's full extract day, then one change file per day with that day's rows (header
     only on a day without any).
 
     An extract already there with other content (the same world written by other generator
     code, e.g. after a new column) makes the lake built from it stale: before the first such
     file is replaced, the derived layers are emptied (`rebuilt` then names that file)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, timeline: Timeline) -> None:
         self.settings = settings
+        self.timeline = timeline
         self.uri = settings.layer_uri("raw")
         self.row_counts: dict[str, int] = {}
         self.rebuilt: str | None = None
@@ -79,12 +78,12 @@ class _Landing:
     def write(self, dataset: str, columns: csv_columns.Columns, days: np.ndarray | None = None) -> None:
         """`days`: the epoch day each row belongs to (None: every row is in the full extract)."""
         rows = len(next(iter(columns.values())))
-        extract_day = np.full(rows, FULL_EXTRACT_EPOCH_DAY) if days is None else np.clip(
-            days, FULL_EXTRACT_EPOCH_DAY, END_EPOCH_DAY)
-        for day in range(FULL_EXTRACT_EPOCH_DAY, END_EPOCH_DAY + 1):
+        first, last = self.timeline.full_extract, self.timeline.end
+        extract_day = np.full(rows, first) if days is None else np.clip(days, first, last)
+        for day in range(first, last + 1):
             keep = pa.array(extract_day == day)
             part = {name: values.filter(keep) for name, values in columns.items()}
-            self._replace(landing.extract_uri(self.settings, dataset, _epoch_date(day)), csv_bytes(part))
+            self._replace(landing.extract_uri(self.settings, dataset, epoch_date(day)), csv_bytes(part))
         self.row_counts[dataset] = rows
 
 
@@ -139,14 +138,14 @@ class _TransactionFile:
     dirty_truth: list[tuple[str, str, str]]
 
 
-def _transaction_file(rng: np.random.Generator, sizes: Sizes, customers: Customers, accounts: Accounts,
-                      assortment: Products) -> _TransactionFile:
+def _transaction_file(rng: np.random.Generator, timeline: Timeline, sizes: Sizes, customers: Customers,
+                      accounts: Accounts, assortment: Products) -> _TransactionFile:
     """transactions.csv columns with anomalies and defects planted, and their truth.
 
     A function of its own so the numeric rows are freed before the text is joined.
     """
     clean_rows = sizes.transactions - added_transaction_rows(sizes.dirty_transactions)
-    rows = build_transactions(rng, clean_rows, sizes.baskets, customers, accounts, assortment)
+    rows = build_transactions(rng, timeline, clean_rows, sizes.baskets, customers, accounts, assortment)
     anomalies = plant_anomalies(rng, rows, assortment, sizes.anomalies)
     rows, position = _in_time_order(rows)
     anomaly_at = position[anomalies.rows]
@@ -163,35 +162,37 @@ def _transaction_file(rng: np.random.Generator, sizes: Sizes, customers: Custome
     )
 
 
-def generate_raw(settings: Settings, transactions: int, seed: int) -> GenerationSummary:
+def generate_raw(settings: Settings, transactions: int, seed: int, now: date | None = None) -> GenerationSummary:
     """Write the raw datasets of RAW_COLUMNS as extracts to the landing zone (jobs.ingest.landing) and
     the truth files to the truth layer.
 
     `transactions` (1,000..10,000,000) is the number of transaction rows; every other size
-    follows from it. The same seed and scale give byte-identical files. Data of another seed or
-    scale is removed first, with the lake built from it (see GenerationSummary.replaced); so is
-    the lake built from extracts that the same seed and scale now write differently.
+    follows from it. The history ends the day before `now` (default: today, UTC). The same seed,
+    scale and `now` give byte-identical files. Data of another world (seed, scale or last day) is
+    removed first, with the lake built from it (see GenerationSummary.replaced); so is the lake
+    built from extracts that the same world now writes differently.
     Raises PlatformError for a scale out of range or a negative seed.
     """
     if seed < 0:
         raise PlatformError(f"seed must be zero or positive, got {seed}")
     sizes = sizes_for(transactions, len(TRANSACTION_DEFECTS))
-    generated = landing.World(seed=seed, transactions=transactions)
+    timeline = Timeline.ending_before(now)
+    generated = landing.World(seed=seed, transactions=transactions, last_day=epoch_date(timeline.end).isoformat())
     rng = np.random.default_rng(seed)
     pools = build_pools(seed)
     assortment = build_products(rng, pools, sizes.products, sizes.affinity_pairs)
-    customers = build_customers(rng, pools, sizes.customers)
-    accounts = build_accounts(rng, customers)
-    transaction_file = _transaction_file(rng, sizes, customers, accounts, assortment)
-    extra_customers, customer_truth = dirty_customer_rows(rng, pools, customers.count + 1, sizes.dirty_customers)
+    customers = build_customers(rng, pools, timeline, sizes.customers)
+    accounts = build_accounts(rng, timeline, customers)
+    transaction_file = _transaction_file(rng, timeline, sizes, customers, accounts, assortment)
+    extra_customers, customer_truth = dirty_customer_rows(rng, pools, timeline, customers.count + 1, sizes.dirty_customers)
     extra_products, product_truth = dirty_product_rows(rng, pools, sizes.products + 1, sizes.dirty_products)
-    inventory = build_inventory(rng, assortment, len(WAREHOUSES))
+    inventory = build_inventory(rng, timeline, assortment, len(WAREHOUSES))
 
     replaced = _start_new_world(settings, generated)
-    raw = _Landing(settings)
+    raw = _Landing(settings, timeline)
     version_days = customers.version_seconds // SECONDS_PER_DAY
     raw.write("customers", csv_columns.customers_columns(customers, pools, extra_customers),
-              np.concatenate([version_days, np.full(len(extra_customers), FULL_EXTRACT_EPOCH_DAY)]))
+              np.concatenate([version_days, np.full(len(extra_customers), timeline.full_extract)]))
     raw.write("products", csv_columns.products_columns(assortment, extra_products))
     raw.write("accounts", csv_columns.accounts_columns(accounts), accounts.opened_day)
     raw.write("customer_accounts", csv_columns.customer_accounts_columns(accounts, customers.count),
@@ -202,10 +203,10 @@ def generate_raw(settings: Settings, transactions: int, seed: int) -> Generation
 
     truth = _Truth(settings)
     truth.write("anomalies", transaction_file.anomalies)
-    truth.write("churners", csv_columns.churners_columns(customers))
+    truth.write("churners", csv_columns.churners_columns(customers, timeline))
     truth.write("affinities", csv_columns.affinities_columns(assortment))
     truth.write("dirty_rows", csv_columns.dirty_rows_columns(customer_truth + product_truth + transaction_file.dirty_truth))
     if replaced is None and raw.rebuilt:
-        replaced = f"the same seed and scale from other generator code: {raw.rebuilt} changed"
+        replaced = f"the same world from other generator code: {raw.rebuilt} changed"
     return GenerationSummary(row_counts=raw.row_counts | truth.row_counts, raw_uri=raw.uri, truth_uri=truth.uri,
-                             replaced=replaced)
+                             first_day=epoch_date(timeline.start), last_day=epoch_date(timeline.end), replaced=replaced)

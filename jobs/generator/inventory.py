@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jobs.generator.products import CATEGORIES, Products
-from jobs.generator.timeline import START_EPOCH_DAY, day_of_week, seasonal_intensity, window_days
+from jobs.generator.timeline import Timeline, day_of_week
 
 _MEAN_WEEKLY_UNITS = 40.0
 _LEAD_WEEKS = np.array([1, 2, 3])
@@ -31,34 +31,34 @@ class Inventory:
     reorder_point: np.ndarray
 
 
-def snapshot_days() -> np.ndarray:
+def snapshot_days(timeline: Timeline) -> np.ndarray:
     """Epoch days of the Sundays in the window: one snapshot per week."""
-    days = window_days()
+    days = timeline.days()
     return days[day_of_week(days) == 6]
 
 
-def _weekly_season(assortment: Products, snapshots: np.ndarray) -> np.ndarray:
+def _weekly_season(timeline: Timeline, assortment: Products, snapshots: np.ndarray) -> np.ndarray:
     """Mean seasonal demand of the week ending on each snapshot, per product (mean 1)."""
-    intensity = seasonal_intensity(
+    intensity = timeline.seasonal_intensity(
         np.array([c.december_peak for c in CATEGORIES]), np.array([c.summer_factor for c in CATEGORIES])
     )
     intensity /= intensity.mean(axis=1, keepdims=True)
-    end = snapshots - START_EPOCH_DAY + 1
+    end = snapshots - timeline.start + 1
     cumulative = np.concatenate([np.zeros((len(CATEGORIES), 1)), np.cumsum(intensity, axis=1)], axis=1)
     weekly = (cumulative[:, end] - cumulative[:, np.maximum(end - 7, 0)]) / np.minimum(end, 7)
     return weekly[assortment.category]
 
 
-def build_inventory(rng: np.random.Generator, assortment: Products, warehouses: int) -> Inventory:
+def build_inventory(rng: np.random.Generator, timeline: Timeline, assortment: Products, warehouses: int) -> Inventory:
     """Simulate stock of every product in every warehouse, one snapshot per week."""
-    snapshots = snapshot_days()
+    snapshots = snapshot_days(timeline)
     products = len(assortment.category)
     weeks = len(snapshots)
     # Series are product-major: series s is product s // warehouses in warehouse s % warehouses.
     popularity = np.clip(assortment.popularity * products, 0.3, 6.0)
     share = rng.dirichlet(np.full(warehouses, 4.0), products) * warehouses
     mean_units = (_MEAN_WEEKLY_UNITS * popularity[:, None] * share).ravel()
-    season = np.repeat(_weekly_season(assortment, snapshots), warehouses, axis=0)
+    season = np.repeat(_weekly_season(timeline, assortment, snapshots), warehouses, axis=0)
     demand = rng.poisson(mean_units[:, None] * season)
 
     reorder_point = np.ceil(mean_units * 2 * rng.uniform(0.8, 1.4, len(mean_units))).astype(np.int64)

@@ -9,14 +9,14 @@ import numpy as np
 
 from jobs.generator.pools import Pools
 from jobs.generator.products import CATEGORIES
-from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS
+from jobs.generator.timeline import SECONDS_PER_DAY, WINDOW_DAYS, Timeline
 
 CHURN_SHARE = 0.15
 MOVER_SHARE = 0.10  # customers with a second version (new location)
 TWICE_MOVED_SHARE = 0.20  # of the movers, those with a third version
 BUSINESS_SHARE = 0.10
 IN_WINDOW_SIGNUP_SHARE = 0.15  # the rest signed up before the window
-EARLIEST_SIGNUP_DAY = int(np.datetime64("2019-01-01", "D").astype(np.int64))
+EARLY_SIGNUP_DAYS = 2008  # the others signed up in the five and a half years before the window
 _LAST_SIGNUP_WINDOW_DAY = 548  # new customers arrive during the first 18 months
 _CHURN_MARGIN_DAYS = 60  # churn at least this long after becoming active and before the end
 _INDUSTRIES = ("Logistics", "Consulting", "Bakery", "Studio", "Builders", "Dental", "Software", "Travel", "Florist",
@@ -79,33 +79,33 @@ def _names_and_emails(rng: np.random.Generator, pools: Pools, is_business: np.nd
     return names, emails
 
 
-def _signup_seconds(rng: np.random.Generator, count: int) -> np.ndarray:
+def _signup_seconds(rng: np.random.Generator, timeline: Timeline, count: int) -> np.ndarray:
     in_window = rng.random(count) < IN_WINDOW_SIGNUP_SHARE
     day = np.where(
         in_window,
-        START_EPOCH_DAY + rng.integers(0, _LAST_SIGNUP_WINDOW_DAY, count),
-        rng.integers(EARLIEST_SIGNUP_DAY, START_EPOCH_DAY, count),
+        timeline.start + rng.integers(0, _LAST_SIGNUP_WINDOW_DAY, count),
+        rng.integers(timeline.start - EARLY_SIGNUP_DAYS, timeline.start, count),
     )
     return np.sort(day * SECONDS_PER_DAY + rng.integers(0, SECONDS_PER_DAY, count))
 
 
-def _churn_days(rng: np.random.Generator, signup_seconds: np.ndarray) -> np.ndarray:
+def _churn_days(rng: np.random.Generator, timeline: Timeline, signup_seconds: np.ndarray) -> np.ndarray:
     count = len(signup_seconds)
     churn_day = np.full(count, WINDOW_DAYS, dtype=np.int64)
     churners = rng.choice(count, size=round(count * CHURN_SHARE), replace=False)
-    active_from = np.maximum(signup_seconds[churners] // SECONDS_PER_DAY - START_EPOCH_DAY, 0)
+    active_from = np.maximum(signup_seconds[churners] // SECONDS_PER_DAY - timeline.start, 0)
     span = WINDOW_DAYS - 2 * _CHURN_MARGIN_DAYS - active_from
     churn_day[churners] = active_from + _CHURN_MARGIN_DAYS + (rng.random(len(churners)) * span).astype(np.int64)
     return churn_day
 
 
-def _versions(rng: np.random.Generator, signup_seconds: np.ndarray, locations: int):
+def _versions(rng: np.random.Generator, timeline: Timeline, signup_seconds: np.ndarray, locations: int):
     """First versions at sign-up, then moves to a different location at later times."""
     count = len(signup_seconds)
     movers = np.sort(rng.choice(count, size=round(count * MOVER_SHARE), replace=False))
     twice = rng.random(len(movers)) < TWICE_MOVED_SHARE
-    earliest = np.maximum(signup_seconds[movers] + 30 * SECONDS_PER_DAY, START_EPOCH_DAY * SECONDS_PER_DAY)
-    latest = np.full(len(movers), (START_EPOCH_DAY + WINDOW_DAYS - 7) * SECONDS_PER_DAY)
+    earliest = np.maximum(signup_seconds[movers] + 30 * SECONDS_PER_DAY, timeline.start * SECONDS_PER_DAY)
+    latest = np.full(len(movers), (timeline.start + WINDOW_DAYS - 7) * SECONDS_PER_DAY)
     middle = (earliest + latest) // 2
     second_end = np.where(twice, middle, latest)
     second_at = earliest + (rng.random(len(movers)) * (second_end - earliest)).astype(np.int64)
@@ -122,19 +122,19 @@ def _versions(rng: np.random.Generator, signup_seconds: np.ndarray, locations: i
     return customer[order], seconds[order], location[order]
 
 
-def build_customers(rng: np.random.Generator, pools: Pools, count: int) -> Customers:
-    """`count` customers with sign-ups from 2019 into the window, churners and moves."""
+def build_customers(rng: np.random.Generator, pools: Pools, timeline: Timeline, count: int) -> Customers:
+    """`count` customers with sign-ups from years before the window into it, churners and moves."""
     is_business = rng.random(count) < BUSINESS_SHARE
     names, emails = _names_and_emails(rng, pools, is_business)
-    signup_seconds = _signup_seconds(rng, count)
-    version_customer, version_seconds, version_location = _versions(rng, signup_seconds, len(pools.locations))
+    signup_seconds = _signup_seconds(rng, timeline, count)
+    version_customer, version_seconds, version_location = _versions(rng, timeline, signup_seconds, len(pools.locations))
     return Customers(
         names=names,
         emails=emails,
         is_business=is_business,
         signup_seconds=signup_seconds,
         favourite_category=rng.integers(0, len(CATEGORIES), count),
-        churn_day=_churn_days(rng, signup_seconds),
+        churn_day=_churn_days(rng, timeline, signup_seconds),
         version_customer=version_customer,
         version_seconds=version_seconds,
         version_location=version_location,

@@ -12,7 +12,7 @@ import numpy as np
 from jobs.generator.accounts import Accounts
 from jobs.generator.people import Customers
 from jobs.generator.products import CATEGORIES, Products
-from jobs.generator.timeline import SECONDS_PER_DAY, START_EPOCH_DAY, WINDOW_DAYS, seasonal_intensity
+from jobs.generator.timeline import SECONDS_PER_DAY, WINDOW_DAYS, Timeline
 from jobs.model.values import CHANNELS
 
 _CHANNEL_SHARE = np.array([0.35, 0.30, 0.28, 0.07])  # in the order of CHANNELS
@@ -67,9 +67,10 @@ def _pick_within_groups(rng: np.random.Generator, group: np.ndarray, members_gro
     return np.minimum(pick, len(members_weight) - 1)
 
 
-def _seasonal_days(rng: np.random.Generator, category: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def _seasonal_days(rng: np.random.Generator, timeline: Timeline, category: np.ndarray, start: np.ndarray,
+                   end: np.ndarray) -> np.ndarray:
     """A window day in [start, end) for each row, drawn in proportion to its category's demand."""
-    intensity = seasonal_intensity(
+    intensity = timeline.seasonal_intensity(
         np.array([c.december_peak for c in CATEGORIES]), np.array([c.summer_factor for c in CATEGORIES])
     )
     cumulative = np.concatenate([np.zeros((len(CATEGORIES), 1)), np.cumsum(intensity, axis=1)], axis=1)
@@ -96,7 +97,7 @@ def same_day_shift(seconds: np.ndarray, shift: np.ndarray) -> np.ndarray:
     return np.where(crosses, seconds - shift, later)
 
 
-def build_transactions(rng: np.random.Generator, rows: int, baskets: int, customers: Customers,
+def build_transactions(rng: np.random.Generator, timeline: Timeline, rows: int, baskets: int, customers: Customers,
                        accounts: Accounts, assortment: Products) -> TransactionRows:
     """`rows` clean transaction rows, of which `baskets` pairs are planted affinity baskets.
 
@@ -120,9 +121,9 @@ def build_transactions(rng: np.random.Generator, rows: int, baskets: int, custom
     pair = rng.integers(0, len(assortment.affinity_pairs), baskets)
     product[source] = assortment.affinity_pairs[pair, 0]
 
-    day = _seasonal_days(rng, assortment.category[product], accounts.active_from[account],
+    day = _seasonal_days(rng, timeline, assortment.category[product], accounts.active_from[account],
                          accounts.active_until[account])
-    seconds = (START_EPOCH_DAY + day) * SECONDS_PER_DAY + _seconds_of_day(rng, organic)
+    seconds = (timeline.start + day) * SECONDS_PER_DAY + _seconds_of_day(rng, organic)
 
     preferred = rng.choice(len(CHANNELS), size=accounts.count, p=_CHANNEL_SHARE)
     channel = np.where(rng.random(organic) < _PREFERRED_CHANNEL_SHARE, preferred[account],

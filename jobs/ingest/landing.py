@@ -1,7 +1,7 @@
 """The raw landing zone: extract files the way a source system delivers them.
 
     <raw>/<dataset>/<dataset>_<YYYY-MM-DD>.csv    one file per dataset and extract date
-    <raw>/_world.json                             the seed and scale of generated data
+    <raw>/_world.json                             the seed, scale and last day of generated data
 
 The first extract of a dataset is a full extract (every row as of that date); each later one
 is a change file that carries only the rows that are new or changed since the extract before.
@@ -95,13 +95,15 @@ def read_table(settings: Settings, dataset: str) -> pa.Table:
 
 @dataclass(frozen=True)
 class World:
-    """What generated the data in the landing zone: the same seed and scale give the same files."""
+    """What generated the data in the landing zone: the same seed, scale and last day give the
+    same files."""
 
     seed: int
     transactions: int
+    last_day: str  # ISO date of the history's last day
 
     def __str__(self) -> str:
-        return f"seed {self.seed}, {self.transactions:,} transactions"
+        return f"seed {self.seed}, {self.transactions:,} transactions to {self.last_day}"
 
 
 WORLD_FILE = "_world.json"
@@ -112,7 +114,8 @@ def world(settings: Settings) -> World | None:
     uri = storage.join(settings.layer_uri("raw"), WORLD_FILE)
     if not storage.exists(settings, uri):
         return None
-    return World(**json.loads(storage.read_bytes(settings, uri)))
+    recorded = json.loads(storage.read_bytes(settings, uri))
+    return World(**{"last_day": "an unrecorded day"} | recorded)  # recorded before worlds had one
 
 
 def record_world(settings: Settings, generated: World) -> None:

@@ -9,6 +9,7 @@ themselves from gold with plain pandas.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,8 @@ from ml import MLSummary, train_and_score
 # gap between Prophet and the seasonal-naive baseline, so the forecast comparison is a coin toss.
 SCALE = 100_000
 SEED = 7
+# A fixed history (2024-07-01 to 2026-06-30): the models are judged on the same weeks on any day.
+NOW = date(2026, 7, 1)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def ml_world(tmp_path_factory, spark) -> MLWorld:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RTDP_HOME", str(home))
         settings = load_settings("local")
-        generate_raw(settings, transactions=SCALE, seed=SEED)
+        generate_raw(settings, transactions=SCALE, seed=SEED, now=NOW)
         run_pipeline(settings, steps=("bronze", "silver", "gold"), run_id="ml-tests")
         behavior_before = pd.read_parquet(publication.table_uri(settings, "fact_customer_behavior"))
         summary = train_and_score(settings)

@@ -1,8 +1,9 @@
 """Fixtures of the streaming tests: the real local stack, isolated lake locations and topics.
 
 The Kafka connector must be on the class path of the one Spark JVM of the test run, whichever
-fixture starts it first; the class path is fixed when the JVM starts, so this is arranged when
-pytest collects this folder, before any test runs.
+fixture starts it first; the class path is fixed when the JVM starts, so this is arranged once
+collection is over, before any test runs, and only when a test of this folder that is not a unit
+test was selected (the unit tests run without Java or Maven).
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from jobs.stream.spark_kafka import prepare_spark_launch
 
 LAKE_LAYERS = ("bronze", "silver", "gold", "quarantine")
 
-prepare_spark_launch(load_settings("local"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    here = session.config.rootpath / "tests" / "streaming"
+    if any(item.path.is_relative_to(here) and not item.get_closest_marker("unit") for item in session.items):
+        prepare_spark_launch(load_settings("local"))
 
 
 

@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,10 @@ pytestmark = pytest.mark.unit
 SCALE = 5_000
 SEED = 11
 CHANNELS = {"online", "mobile", "store", "phone"}
-WINDOW_START, WINDOW_END = pd.Timestamp("2024-07-01"), pd.Timestamp("2026-06-30")
+# A "now" of its own (not today, not the course's): the window must follow it.
+NOW = date(2027, 3, 15)
+WINDOW_END = pd.Timestamp(NOW) - pd.Timedelta(days=1)  # the day before now
+WINDOW_START = WINDOW_END - pd.Timedelta(days=729)  # two years: 730 days
 
 
 def _settings(home: Path) -> Settings:
@@ -36,9 +40,9 @@ def _settings(home: Path) -> Settings:
 class Generated:
     """One generated data set read back as text-only DataFrames."""
 
-    def __init__(self, home: Path, scale: int, seed: int) -> None:
+    def __init__(self, home: Path, scale: int, seed: int, now: date | None = NOW) -> None:
         self.settings = _settings(home)
-        self.summary = generate_raw(self.settings, transactions=scale, seed=seed)
+        self.summary = generate_raw(self.settings, transactions=scale, seed=seed, now=now)
         self.raw_dir = Path(self.summary.raw_uri)
         self.truth_dir = Path(self.summary.truth_uri)
 
@@ -95,9 +99,11 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(generated, tmp
 def test_same_seed_gives_identical_bytes_in_another_python_process(generated, tmp_path):
     # Another hash seed reorders every set: a draw that depends on a set's order shows here.
     home = tmp_path / "other-process"
-    environment = {**os.environ, "PYTHONHASHSEED": "12345", "RTDP_HOME": str(home)}
-    subprocess.run([sys.executable, "-m", "jobs.cli", "generate", "--env", "local", "--scale", str(SCALE), "--seed", str(SEED)],
-                   check=True, env=environment, capture_output=True, cwd=tmp_path)
+    environment = {**os.environ, "PYTHONHASHSEED": "12345", "RTDP_HOME": str(home), "COLUMNS": "200"}
+    run = subprocess.run([sys.executable, "-m", "jobs.cli", "generate", "--env", "local", "--scale", str(SCALE), "--seed", str(SEED),
+                    "--now", NOW.isoformat()],
+                   check=True, env=environment, capture_output=True, cwd=tmp_path, text=True)
+    assert f"History from {WINDOW_START:%Y-%m-%d} to {WINDOW_END:%Y-%m-%d}," in run.stdout
     settings = _settings(home)
     assert _files(Path(settings.layer_uri("raw")), Path(settings.layer_uri("truth"))) == _all_files(generated)
 
@@ -330,7 +336,7 @@ def test_out_of_range_arguments_are_one_line_platform_errors(tmp_path, scale, se
 
 
 def test_each_dataset_is_a_full_extract_then_one_change_file_a_day(generated):
-    days = [day.strftime("%Y-%m-%d") for day in pd.date_range("2026-06-16", "2026-06-30")]
+    days = [day.strftime("%Y-%m-%d") for day in pd.date_range(WINDOW_END - pd.Timedelta(days=14), WINDOW_END)]
     for name in RAW_COLUMNS:
         assert [path.name for path in generated.extracts(name)] == [f"{name}_{day}.csv" for day in days], name
     dirty = generated.dirty_ids("transactions")
@@ -349,23 +355,39 @@ def test_each_dataset_is_a_full_extract_then_one_change_file_a_day(generated):
 
 def test_another_world_empties_the_lake_of_the_one_before_and_says_so(tmp_path):
     settings = _settings(tmp_path)
-    first = generate_raw(settings, transactions=1_000, seed=SEED)
+    first = generate_raw(settings, transactions=1_000, seed=SEED, now=NOW)
     bronze = storage.join(settings.layer_uri("bronze"), "transactions", "part-0.parquet")
     storage.write_bytes(settings, bronze, b"built from the first world")
 
-    assert generate_raw(settings, transactions=1_000, seed=SEED).replaced is None  # the same world again
+    assert generate_raw(settings, transactions=1_000, seed=SEED, now=NOW).replaced is None  # the same world again
     assert storage.exists(settings, bronze)
 
-    second = generate_raw(settings, transactions=1_000, seed=SEED + 1)
+    second = generate_raw(settings, transactions=1_000, seed=SEED + 1, now=NOW)
     assert first.replaced is None
-    assert second.replaced == f"seed {SEED}, 1,000 transactions"
+    assert second.replaced == f"seed {SEED}, 1,000 transactions to {WINDOW_END:%Y-%m-%d}"
     assert not storage.exists(settings, bronze)
     assert storage.exists(settings, settings.layer_uri("bronze"))  # emptied, not removed
+
+    storage.write_bytes(settings, bronze, b"built from the second world")
+    a_day_later = generate_raw(settings, transactions=1_000, seed=SEED + 1, now=NOW + timedelta(days=1))
+    assert a_day_later.replaced == f"seed {SEED + 1}, 1,000 transactions to {WINDOW_END:%Y-%m-%d}"
+    assert not storage.exists(settings, bronze)
+    assert not list(Path(settings.layer_uri("raw"), "transactions").glob(f"*_{WINDOW_END - pd.Timedelta(days=14):%Y-%m-%d}.csv"))
+
+
+def test_by_default_the_history_ends_yesterday(tmp_path):
+    before = datetime.now(UTC).date()
+    summary = generate_raw(_settings(tmp_path), transactions=1_000, seed=SEED)
+    after = datetime.now(UTC).date()  # a run across midnight may end on either day
+    assert summary.last_day in {before - timedelta(days=1), after - timedelta(days=1)}
+    assert summary.first_day == summary.last_day - timedelta(days=729)
+    last_extract = max(Path(summary.raw_uri, "transactions").glob("*.csv")).name
+    assert last_extract == f"transactions_{summary.last_day}.csv"
 
 
 def test_the_same_world_written_by_other_generator_code_empties_the_lake_built_from_it(tmp_path):
     settings = _settings(tmp_path)
-    generate_raw(settings, transactions=1_000, seed=SEED)
+    generate_raw(settings, transactions=1_000, seed=SEED, now=NOW)
     bronze = storage.join(settings.layer_uri("bronze"), "products", "part-0.parquet")
     storage.write_bytes(settings, bronze, b"built from the old extracts")
     # What an older generator wrote: the products extract of the first day with one column less.
@@ -373,9 +395,9 @@ def test_the_same_world_written_by_other_generator_code_empties_the_lake_built_f
     old = pd.read_csv(first_products.uri, dtype=str, keep_default_na=False).drop(columns="supplier")
     old.to_csv(first_products.uri, index=False)
 
-    again = generate_raw(settings, transactions=1_000, seed=SEED)
+    again = generate_raw(settings, transactions=1_000, seed=SEED, now=NOW)
 
-    assert again.replaced == f"the same seed and scale from other generator code: {first_products.name} changed"
+    assert again.replaced == f"the same world from other generator code: {first_products.name} changed"
     assert not storage.exists(settings, bronze)
     assert "supplier" in pd.read_csv(first_products.uri, nrows=0).columns
-    assert generate_raw(settings, transactions=1_000, seed=SEED).replaced is None  # now byte-identical again
+    assert generate_raw(settings, transactions=1_000, seed=SEED, now=NOW).replaced is None  # byte-identical again
