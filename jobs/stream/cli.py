@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jobs.cli_errors import err_console, user_errors
-from jobs.config import load_settings
+from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
 from jobs.stream.health import HealthLimits
 from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, contract_of, prefixed
@@ -79,6 +80,19 @@ def _stream_options(trigger_seconds: float, max_offsets: int, watermark_delay: f
                          topic_prefix=topic_prefix)
 
 
+def _world_rate(settings: Settings, topic: str, source: Source, rate: float | None, speed: float) -> Callable[[], float]:
+    """The rate function of --world-pace, after saying what it is now."""
+    from jobs.stream.pace import world_pace
+
+    if rate is not None or source is not Source.synthetic or topic != TRANSACTIONS:
+        raise PlatformError(f"--world-pace paces synthetic {TRANSACTIONS} and replaces --rate")
+    pace = world_pace(settings, speed)
+    now = datetime.now(UTC)
+    console.print(f"Sending about {pace.rate(now) * 60:,.2f} transactions a minute: the world's pace on {now:%A}s at "
+                  f"{now:%H}h UTC, x{speed:g}")
+    return lambda: pace.rate(datetime.now(UTC))
+
+
 @app.command()
 @user_errors
 def produce(
@@ -89,6 +103,9 @@ def produce(
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.", min=0.0)] = None,
     count: Annotated[int | None, typer.Option(help="Stop after this many events.", min=1)] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the synthetic values (ids are always new).")] = None,
+    world_pace: Annotated[float | None, typer.Option(
+        help="Synthetic transactions at the generated world's own rate for this weekday and hour, this many times "
+             "faster (1: real time, 60: an hour a minute).", min=0.001, show_default=False)] = None,
     topic_prefix: PrefixOption = None,
 ) -> None:
     """Send events to Kafka with the idempotent producer and print what was acknowledged."""
@@ -103,6 +120,8 @@ def produce(
 
     settings = load_settings(env)
     contract_of(topic)
+    if world_pace is not None:
+        rate = _world_rate(settings, topic, source, rate, world_pace)
     if source is Source.replay:
         if topic != TRANSACTIONS:
             raise PlatformError(f"replay reads the raw transactions file: use --topic {TRANSACTIONS}")

@@ -11,7 +11,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -70,25 +70,29 @@ class _Deliveries:
         self.first_error = self.first_error or error.str()
 
 
-def produce(bootstrap_servers: str, topic: str, events: Iterable[OutgoingEvent], *, rate: float | None = None,
-            duration_s: float | None = None, count: int | None = None, stop: threading.Event | None = None,
-            flush_timeout_s: float = 60) -> ProduceSummary:
+def produce(bootstrap_servers: str, topic: str, events: Iterable[OutgoingEvent], *,
+            rate: float | Callable[[], float] | None = None, duration_s: float | None = None, count: int | None = None,
+            stop: threading.Event | None = None, flush_timeout_s: float = 60) -> ProduceSummary:
     """Send `events` to `topic` until the events run out, `count` are sent, `duration_s` passes
-    or `stop` is set; at most `rate` events per second if given.
+    or `stop` is set; at most `rate` events per second if given (a function: the rate now,
+    asked after every event).
 
     Returns once every sent event has a delivery report (or `flush_timeout_s` passed: those
     without one count as failed). Raises PlatformError if the broker is unreachable from the start.
     """
-    if rate is not None and rate <= 0:
+    if isinstance(rate, int | float) and rate <= 0:
         raise PlatformError(f"--rate must be positive, got {rate}")
     producer = idempotent_producer(bootstrap_servers)
     _require_broker(producer, bootstrap_servers)
     deliveries = _Deliveries()
     attempted = 0
-    start = time.monotonic()
+    start = due = time.monotonic()
     for event in itertools.islice(events, count):
         # Paced against the start, so a slow moment is caught up instead of lowering the rate.
-        due = start + attempted / rate if rate is not None else time.monotonic()
+        if rate is None:
+            due = time.monotonic()
+        elif not callable(rate):
+            due = start + attempted / rate  # not a sum of steps: rounding must not fit one more in
         if duration_s is not None and due - start >= duration_s:
             break
         # poll returns early when it serves a delivery report, hence the loop; short waits keep
@@ -99,6 +103,8 @@ def produce(bootstrap_servers: str, topic: str, events: Iterable[OutgoingEvent],
             break
         _send(producer, topic, event, deliveries)
         attempted += 1
+        if callable(rate):
+            due += 1 / rate()
     unflushed = producer.flush(flush_timeout_s)
     seconds = time.monotonic() - start
     missing = attempted - deliveries.sent - deliveries.failed

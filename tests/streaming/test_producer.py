@@ -38,6 +38,21 @@ def test_a_rate_and_a_duration_bound_the_number_of_events(local_stack, topic_pre
     assert 0 < summary.sent <= 40 and summary.failed == 0
 
 
+def test_a_rate_function_is_asked_after_every_event(local_stack, topic_prefix):
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(local_stack.kafka.bootstrap_servers, [topic])
+    asked = []
+
+    def rate() -> float:  # ten events 0.02 s apart, then one every 0.25 s
+        asked.append(1)
+        return 50.0 if len(asked) <= 10 else 4.0
+
+    summary = produce(local_stack.kafka.bootstrap_servers, topic, synthetic_transactions(CATALOGUE), rate=rate, duration_s=1.0)
+    # The eleventh event is due at 0.2 s, then at most 0.8 s / 0.25 s more: 14 at most, 11 at least.
+    assert 11 <= summary.sent <= 14 and summary.failed == 0
+    assert len(asked) == summary.sent
+
+
 def test_events_the_broker_refuses_are_counted_as_failed(local_stack, topic_prefix):
     topic = prefixed("transactions", topic_prefix)
     ensure_topics(local_stack.kafka.bootstrap_servers, [topic])

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.unit
     (["sql", "SELECT 1"], "no warehouse at"),
     (["sql"], "give either a query or --file"),
     (["sql", "--file", "missing.sql"], "no SQL file at missing.sql"),
+    (["stream", "produce", "--world-pace", "60", "--rate", "5"], "--world-pace paces synthetic transactions"),
+    (["stream", "produce", "--world-pace", "60", "--source", "replay"], "--world-pace paces synthetic transactions"),
+    (["stream", "produce", "--world-pace", "60"], "no transactions extracts"),
 ])
 def test_user_error_is_one_line_and_exit_status_1(arguments, message, tmp_path, monkeypatch):
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
