@@ -5,7 +5,7 @@ provider "registry.opentofu.org/hashicorp/aws" {
   version     = "6.34.0"
   constraints = ">= 6.0.0, 6.34.0, < 7.0.0"
   hashes = [
-    "h1:5FC/KqZY6Ll2kFHeZXpDTm9Z2mLBzAPRNrn8TVdUKhI=",
+    "h1:g4zhhZZILtlzJdPKRyW4QcmUj52qOSmRnYdmoi5ym9w=",
   ]
 }
 

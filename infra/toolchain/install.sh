@@ -121,7 +121,23 @@ reduce_aws_provider() {
         print lines[i]
       }
     }' "$file" >"$file.reduced" && mv "$file.reduced" "$file"
+  pace_lifecycle_wait
   echo "$AWS_SOURCE"
+}
+
+# After writing a bucket's lifecycle rules the provider waits for ten equal reads, 5 s apart
+# after a 10 s delay: a minute of every apply that creates buckets, against an emulator that
+# answers consistently at once. This build reads every second instead (still ten equal reads in
+# a row, so the guard against AWS's eventual consistency stays). Registry builds keep the original.
+AWS_PATCHES="lifecycle-wait-1s"
+pace_lifecycle_wait() {
+  local file="$AWS_SOURCE/internal/service/s3/bucket_lifecycle_configuration.go"
+  sed -i '/^func waitLifecycleConfigEquals(/,/^}/ {
+    s/Delay:   10 \* time.Second,/Delay:   1 * time.Second,/
+    s/PollInterval:              5 \* time.Second,/PollInterval:              1 * time.Second,/
+  }' "$file"
+  [[ "$(sed -n '/^func waitLifecycleConfigEquals(/,/^}/p' "$file" | grep -c '1 \* time.Second,')" == 2 ]] ||
+    die "the AWS provider's lifecycle waiter changed shape: update pace_lifecycle_wait"
 }
 
 # Writes which service package serves each resource and data source type of the whole provider,
@@ -156,15 +172,15 @@ else
     "$MIRROR/mongey/kafka/$KAFKA_VERSION/$PLATFORM/terraform-provider-kafka_v$KAFKA_VERSION" \
     "$KAFKA_MODULE" "$KAFKA_MODULE_SUM" .
   # The largest build last, so the quick tools are usable while it runs. A binary built for
-  # another service list is built again.
+  # another service list or patch is built again.
   aws_binary="$MIRROR/hashicorp/aws/$AWS_VERSION/$PLATFORM/terraform-provider-aws_v$AWS_VERSION"
-  if [[ "$(cat "$CACHE/aws-services.built" 2>/dev/null)" != "${AWS_SERVICES[*]}" ]]; then
+  if [[ "$(cat "$CACHE/aws-services.built" 2>/dev/null)" != "${AWS_SERVICES[*]} $AWS_PATCHES" ]]; then
     rm -f "$aws_binary"
   fi
   build "hashicorp/aws $AWS_VERSION (services: ${AWS_SERVICES[*]})" "$aws_binary" \
     "$AWS_MODULE" "$AWS_MODULE_SUM" . \
     "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_VERSION" reduce_aws_provider
-  echo "${AWS_SERVICES[*]}" >"$CACHE/aws-services.built"
+  echo "${AWS_SERVICES[*]} $AWS_PATCHES" >"$CACHE/aws-services.built"
   write_aws_type_index "$(module_dir "$AWS_MODULE" "$AWS_MODULE_SUM")"
   rm -rf "$CACHE/src"
 fi
