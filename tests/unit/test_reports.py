@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -550,3 +551,16 @@ def test_missing_warehouse_is_one_line_error(local_settings):
     message = str(error.value)
     assert "\n" not in message
     assert message == f"warehouse not found at {local_settings.warehouse_path}: run `rtdp warehouse` first"
+
+
+def test_two_years_of_months_get_at_most_twelve_readable_labels():
+    from jobs.serve.reports.charts import revenue_trends
+
+    months = pd.date_range("2024-12-01", "2026-12-01", freq="MS")  # 25 months
+    data = pd.DataFrame({"grain": "month", "period_start": months, "revenue": 100.0, "revenue_moving_avg": 100.0})
+    days = pd.DataFrame({"grain": "day", "period_start": months, "revenue": 5.0, "revenue_moving_avg": 5.0})
+    figure = revenue_trends(pd.concat([data, days]))
+    labels = [label.get_text() for label in figure.axes[1].get_xticklabels()]
+    assert 6 <= len(labels) <= 12
+    assert labels[0] == "2024-12" and set(labels) <= {f"{month:%Y-%m}" for month in months}
+    assert len(figure.axes[1].patches) == 25  # every month still has its bar

@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 PALETTE = ["#2f6f9f", "#e08a3c", "#5a9e6f", "#b5523b", "#8069a8", "#8c8c8c"]
 STATUS_COLOURS = {"stock-out": "#b5523b", "reorder now": "#e08a3c", "ok": "#5a9e6f"}
+MAX_MONTH_LABELS = 12
 
 
 def _figure(columns: int = 1) -> tuple[Figure, list]:
@@ -59,7 +60,9 @@ def revenue_trends(data: pd.DataFrame) -> Figure | None:
     _amounts(trend.yaxis)
     _title(trend, "Daily revenue and 7-day moving average")
     labels = [pd.Timestamp(day).strftime("%Y-%m") for day in monthly["period_start"]]
-    months.bar(labels, monthly["revenue"], color=PALETTE[1])
+    months.bar(range(len(labels)), monthly["revenue"], color=PALETTE[1])
+    every = -(-len(labels) // MAX_MONTH_LABELS)  # two years of months would overlap
+    months.set_xticks(range(0, len(labels), every), labels[::every])
     months.tick_params(axis="x", labelrotation=30)
     _amounts(months.yaxis)
     _title(months, "Monthly revenue")
