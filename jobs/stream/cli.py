@@ -80,19 +80,6 @@ def _stream_options(trigger_seconds: float, max_offsets: int, watermark_delay: f
                          topic_prefix=topic_prefix)
 
 
-def _world_rate(settings: Settings, topic: str, source: Source, rate: float | None, speed: float) -> Callable[[], float]:
-    """The rate function of --world-pace, after saying what it is now."""
-    from jobs.stream.pace import world_pace
-
-    if rate is not None or source is not Source.synthetic or topic != TRANSACTIONS:
-        raise PlatformError(f"--world-pace paces synthetic {TRANSACTIONS} and replaces --rate")
-    pace = world_pace(settings, speed)
-    now = datetime.now(UTC)
-    console.print(f"Sending about {pace.rate(now) * 60:,.2f} transactions a minute: the world's pace on {now:%A}s at "
-                  f"{now:%H}h UTC, x{speed:g}")
-    return lambda: pace.rate(datetime.now(UTC))
-
-
 @app.command()
 @user_errors
 def produce(
@@ -137,6 +124,19 @@ def produce(
                   f"{summary.rate:,.0f} events/s over {summary.seconds:.1f} s")
     if summary.failed:
         raise PlatformError(f"{summary.failed} events were not acknowledged: {summary.first_error}")
+
+
+def _world_rate(settings: Settings, topic: str, source: Source, rate: float | None, speed: float) -> Callable[[], float]:
+    """The rate function of --world-pace, after saying what it is now."""
+    from jobs.stream.pace import world_pace
+
+    if rate is not None or source is not Source.synthetic or topic != TRANSACTIONS:
+        raise PlatformError(f"--world-pace paces synthetic {TRANSACTIONS} and replaces --rate")
+    pace = world_pace(settings, speed)
+    now = datetime.now(UTC)
+    console.print(f"Sending about {pace.rate(now) * 60:,.2f} transactions a minute: the world's pace on {now:%A}s at "
+                  f"{now:%H}h UTC, x{speed:g}")
+    return lambda: pace.rate(datetime.now(UTC))
 
 
 @app.command()

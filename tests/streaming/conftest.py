@@ -19,13 +19,10 @@ from jobs.stream.spark_kafka import prepare_spark_launch
 LAKE_LAYERS = ("bronze", "silver", "gold", "quarantine")
 
 
-
 def pytest_collection_finish(session: pytest.Session) -> None:
     here = session.config.rootpath / "tests" / "streaming"
     if any(item.path.is_relative_to(here) and not item.get_closest_marker("unit") for item in session.items):
         prepare_spark_launch(load_settings("local"))
-
-
 
 
 @pytest.fixture
