@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from course.checkpoints import local_settings
+from course.checkpoints import WORLD_NOW, local_settings
 from course.grading import Criterion, NotYet, Workspace
 from jobs.config import Settings
 from jobs.ingest import landing
@@ -43,7 +43,7 @@ def _generator_writes_brands(workspace: Workspace) -> None:
     from jobs.generator import generate_raw
 
     settings = _settings(workspace)
-    generate_raw(settings, SCALE, SEED)
+    generate_raw(settings, SCALE, SEED, WORLD_NOW)
     products = _raw_products(settings)
     if "brand" not in products.columns:
         raise NotYet(f"the products extracts have the columns ({', '.join(products.columns)}), no brand")

@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from course.checkpoints import jvm_output_to, local_settings
+from course.checkpoints import WORLD_NOW, jvm_output_to, local_settings
 from course.grading import Criterion, NotYet, Workspace
 from jobs import lake, storage
 from jobs.config import Settings
@@ -92,7 +92,7 @@ def _copies_are_skipped(workspace: Workspace) -> None:
     from jobs.generator import generate_raw
 
     settings = _settings(workspace)
-    generate_raw(settings, SCALE, SEED)
+    generate_raw(settings, SCALE, SEED, WORLD_NOW)
     original = _extracts(settings)[0]
     same_run, later_run = _later(settings, 1), _later(settings, 2)
     same_run.write_bytes(original.read_bytes())

@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from course.checkpoints import environment_variable, jvm_output_to, local_settings
+from course.checkpoints import WORLD_NOW, environment_variable, jvm_output_to, local_settings
 from course.grading import Criterion, NotYet, Workspace
 from jobs import lake, storage
 from jobs.config import Settings
@@ -105,7 +105,7 @@ def _reason_is_catalogued(_: Workspace) -> None:
 def _quarantines_above_the_limit(workspace: Workspace) -> None:
     from jobs.generator import generate_raw
 
-    generate_raw(_settings(workspace), SCALE, SEED)
+    generate_raw(_settings(workspace), SCALE, SEED, WORLD_NOW)
     _judge_limit(workspace, share=0.1)
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from course.checkpoints import jvm_output_to, local_settings
+from course.checkpoints import WORLD_NOW, jvm_output_to, local_settings
 from course.grading import Criterion, NotYet, Workspace
 from jobs.config import Settings
 from jobs.serve import publication
@@ -59,7 +59,7 @@ def _published_together(workspace: Workspace) -> None:
     from jobs.pipeline import run_pipeline
 
     settings = _settings(workspace)
-    generate_raw(settings, SCALE, SEED)
+    generate_raw(settings, SCALE, SEED, WORLD_NOW)
     with jvm_output_to(workspace.scratch / "spark.log"):
         _lineage[str(workspace.scratch)] = run_pipeline(settings, steps=("bronze", "silver", "gold"), run_id="day09")
     published = publication.current(settings)

@@ -11,6 +11,7 @@ data-quality DAG runs once more after a silver row has been broken by hand.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from jobs.serve import publication
 from jobs.trust.quality.results import results_uri
 
 pytestmark = pytest.mark.integration
+# A fixed world: the same data on any day (the default, today, has tests of its own).
+NOW = date(2026, 7, 1)
 
 SCALE = 3_000
 SEED = 11
@@ -47,7 +50,7 @@ def settings(airflow) -> Settings:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RTDP_HOME", str(airflow.platform_home))
         settings = load_settings("local")
-    generate_raw(settings, transactions=SCALE, seed=SEED)
+    generate_raw(settings, transactions=SCALE, seed=SEED, now=NOW)
     return settings
 
 

@@ -8,6 +8,7 @@ every raw file exactly the raw columns.
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 import pytest
 
@@ -22,6 +23,8 @@ from jobs.refine.conform import spark_schema
 from jobs.refine.silver import run_silver
 
 pytestmark = pytest.mark.spark
+# A fixed world: the same data on any day (the default, today, has tests of its own).
+NOW = date(2026, 7, 1)
 
 @pytest.fixture(scope="module")
 def pipeline_settings(spark, tmp_path_factory):
@@ -29,7 +32,7 @@ def pipeline_settings(spark, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RTDP_HOME", str(tmp_path_factory.mktemp("lake")))
         settings = load_settings("local")
-        generate_raw(settings, transactions=1_000, seed=7)
+        generate_raw(settings, transactions=1_000, seed=7, now=NOW)
         run_bronze(settings, spark, "catalog-test")
         run_silver(settings, spark, "catalog-test")
         yield settings

@@ -7,6 +7,7 @@ only thing that differs between the two.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -20,6 +21,8 @@ from jobs.serve.reports import run_reports
 from jobs.serve.warehouse import build_warehouse
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
+# A fixed world: the same data on any day (the default, today, has tests of its own).
+NOW = date(2026, 7, 1)
 
 SCALE = 2_000
 SEED = 11
@@ -29,7 +32,7 @@ DATA_REPORTS = ("01", "02", "03", "04", "05", "06")
 
 
 def _run_everything(settings: Settings) -> dict[str, pd.DataFrame]:
-    generate_raw(settings, transactions=SCALE, seed=SEED)
+    generate_raw(settings, transactions=SCALE, seed=SEED, now=NOW)
     run_pipeline(settings, run_id=f"20250101T000000-{settings.env}")
     build_warehouse(settings)
     result = run_reports(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -21,6 +22,8 @@ from jobs.stream.sources import (
 )
 
 pytestmark = pytest.mark.unit
+# A fixed world: the same data on any day (the default, today, has tests of its own).
+NOW = date(2026, 7, 1)
 
 CLEAN_ROW = {"transaction_id": "T00000042", "account_id": "A000007", "product_id": "P0003", "amount": "59.90",
              "quantity": "2", "transaction_ts": "2025-03-01T14:05:09", "channel": "mobile"}
@@ -34,7 +37,7 @@ def raw_settings(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RTDP_HOME", str(home))
         settings = load_settings("local")
-    generate_raw(settings, transactions=2000, seed=11)
+    generate_raw(settings, transactions=2000, seed=11, now=NOW)
     return settings
 
 
