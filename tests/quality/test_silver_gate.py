@@ -110,3 +110,6 @@ def test_data_docs_name_every_suite(local_settings, clean_silver):
     html = index.read_text()
     for dataset in RAW_COLUMNS:
         assert f"silver.{dataset}" in html
+        # The run's own page of each dataset's result, and of its suite.
+        assert list((index.parent / "validations" / "silver" / dataset / "run-1").glob("*/*.html"))
+        assert (index.parent / "expectations" / "silver" / f"{dataset}.html").is_file()

@@ -1,10 +1,11 @@
 """The Great Expectations project of an environment: runs one suite on one pandas frame through
-a checkpoint that also updates the HTML data docs.
+a checkpoint, and updates the HTML data docs once for a gate's results.
 
 The project is file based (jobs.trust.quality.location), so the data docs keep the history of every
 gate run. Each dataset has its own data asset, validation definition and checkpoint, named by
 its dataset key; they are re-registered on every run because the suites carry the expected
-values of that run (row counts, reference keys).
+values of that run (row counts, reference keys). The docs are built once per gate, not per
+checkpoint: every build rewrites the index from all stored results, so it costs more with each run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from great_expectations.core.expectation_validation_result import ExpectationSui
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
 
 from jobs.config import Settings
 from jobs.trust.quality.location import quality_home
@@ -54,9 +56,9 @@ def run_suite(
     frame: pd.DataFrame,
     run_id: str,
     checked_at: datetime,
-) -> ExpectationSuiteValidationResult:
+) -> tuple[ValidationResultIdentifier, ExpectationSuiteValidationResult]:
     """Validate `frame` (dataset `key`, "<layer>.<name>") against `suite` through the checkpoint
-    of `key`; the data docs are updated with the result."""
+    of `key`; the stored result's identifier (for `update_data_docs`) and the result."""
     layer, name = key.split(".", 1)
     suite = context.suites.add_or_update(suite)
     definition = context.validation_definitions.add_or_update(
@@ -66,12 +68,17 @@ def run_suite(
         gx.Checkpoint(
             name=key,
             validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
             result_format={"result_format": "SUMMARY"},
         )
     )
     outcome = checkpoint.run(
         batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_id, run_time=checked_at)
     )
-    (result,) = outcome.run_results.values()
-    return result
+    ((identifier, result),) = outcome.run_results.items()
+    return identifier, result
+
+
+def update_data_docs(context: AbstractDataContext, identifiers: list[ValidationResultIdentifier]) -> None:
+    """Render the pages of these stored results and their suites, then the index, once."""
+    suites = [identifier.expectation_suite_identifier for identifier in identifiers]
+    context.build_data_docs(resource_identifiers=[*identifiers, *suites])

@@ -84,10 +84,13 @@ def _run_gate(
     checked_at: datetime,
 ) -> GateOutcome:
     results: list[DqResult] = []
+    stored = []
     for key, suite in suites.items():
-        validation = gx_project.run_suite(context, key, suite, frames[key], run_id, checked_at)
+        identifier, validation = gx_project.run_suite(context, key, suite, frames[key], run_id, checked_at)
+        stored.append(identifier)
         results += to_rows(validation, run_id=run_id, checked_at=checked_at, suite=suite_name, dataset=key,
                            element_count=len(frames[key]))
+    gx_project.update_data_docs(context, stored)
     uri = write_results(settings, run_id, suite_name, results)
     return GateOutcome(suite_name, results, uri, data_docs_index(settings))
 

@@ -58,10 +58,9 @@ def _warning(expectation: type[Expectation], **kwargs) -> Expectation:
 
 
 def _suite(name: str, expectations: list[Expectation]) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name=name)
-    for expectation in expectations:
-        suite.add_expectation(expectation)
-    return suite
+    # Given to the constructor, not added one by one: adding to a suite the project already
+    # stores rewrites its file for every expectation.
+    return gx.ExpectationSuite(name=name, expectations=expectations)
 
 
 def _iso(moment: pd.Timestamp | datetime) -> str:
