@@ -12,11 +12,13 @@ import os
 from urllib.parse import urlparse
 
 from py4j.java_gateway import JavaClass
+from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.operate.stack.spark_jars import cached_spark_jars, uses_s3
+from jobs.spark_archive import java_options
 
 
 def spark_session(settings: Settings) -> SparkSession:
@@ -40,10 +42,13 @@ def spark_session(settings: Settings) -> SparkSession:
     s3a_jars = cached_spark_jars(settings)
     if uses_s3(settings) and not s3a_jars:
         raise PlatformError("the S3A jars Spark needs for s3:// layers are not in .cache/spark-jars: run `make up` to fetch them")
+    class_path = os.pathsep.join(str(jar) for jar in s3a_jars)
     if s3a_jars:
         # Local mode runs executors inside the driver JVM, so the class path suffices; spark.jars
         # would copy the 650 MB AWS SDK bundle into a temporary folder at every session start.
-        builder = builder.config("spark.driver.extraClassPath", os.pathsep.join(str(jar) for jar in s3a_jars))
+        builder = builder.config("spark.driver.extraClassPath", class_path)
+    if SparkContext._gateway is None and (options := java_options(class_path)):
+        builder = builder.config("spark.driver.extraJavaOptions", options)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     if uses_s3(settings):
