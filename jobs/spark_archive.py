@@ -71,7 +71,10 @@ def _claim(lock: Path) -> bool:
 
 def _holder_alive(lock: Path) -> bool:
     try:
-        os.kill(int(lock.read_text() or 0), 0)
+        pid = int(lock.read_text())
+        if pid <= 0:  # os.kill(0, ...) would ask about this process's own group
+            return False
+        os.kill(pid, 0)
     except (ValueError, ProcessLookupError, FileNotFoundError):
         return False
     except PermissionError:
@@ -124,9 +127,12 @@ def make_archive(class_path: str) -> None:
 
 def _maps(partial: Path, jvm_class_path: str) -> bool:
     """True if a JVM can map the archive: a damaged one (a disk that filled up while it was
-    written) would crash every JVM that tries, so it is never published."""
-    check = subprocess.run([str(_java() or "java"), "-Xshare:on", f"-XX:SharedArchiveFile={partial}", _QUIET, "-cp", jvm_class_path,
-                            "-version"], capture_output=True, check=False, timeout=60)
+    written) would crash every JVM that tries, so it is never published. The check runs in a
+    scratch folder, where such a crash leaves its hs_err log."""
+    with tempfile.TemporaryDirectory() as scratch:
+        check = subprocess.run([str(_java() or "java"), "-Xshare:on", f"-XX:SharedArchiveFile={partial}", _QUIET,
+                                f"-XX:ErrorFile={scratch}/hs_err_%p.log", "-cp", jvm_class_path, "-version"],
+                               cwd=scratch, capture_output=True, check=False, timeout=60)
     return check.returncode == 0
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,4 @@ def test_a_new_session_starts_with_the_archive_a_jvm_maps_it_and_a_damaged_copy_
     shutil.copyfile(archive, damaged)
     os.truncate(damaged, archive.stat().st_size // 2)
     assert not spark_archive._maps(damaged, jvm_class_path)
+    assert not list(Path.cwd().glob("hs_err_pid*.log"))  # the crash it provoked left no log here
