@@ -8,6 +8,7 @@ import os
 import sys
 import urllib.request
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,37 @@ def local_settings(tmp_path, monkeypatch) -> Settings:
     """Settings of the local environment with every layer under a fresh temporary folder."""
     monkeypatch.setenv("RTDP_HOME", str(tmp_path))
     return load_settings("local")
+
+
+# The accounts and products the streaming tests' events name (tests/streaming/stream_io.py and
+# the synthetic catalogues): what the stream's reference rules find in the batch's silver.
+REFERENCE_ACCOUNTS = tuple(f"A{number:06d}" for number in range(50))
+REFERENCE_PRODUCTS = tuple(f"P{number:04d}" for number in range(20))
+
+
+def _write_silver_references(settings: Settings, accounts=REFERENCE_ACCOUNTS, products=REFERENCE_PRODUCTS) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jobs import lake, storage
+
+    tables = {"accounts": pa.table({"account_id": list(accounts)}),
+              "products": pa.table({"product_id": list(products),
+                                    "list_price": pa.array([Decimal("9.99")] * len(products), pa.decimal128(12, 2))})}
+    for dataset, table in tables.items():
+        uri = lake.dataset_uri(settings, "silver", dataset)
+        filesystem, folder = storage.filesystem(settings, uri)
+        filesystem.create_dir(folder, recursive=True)
+        pq.write_table(table, f"{folder}/part-00000.parquet", filesystem=filesystem)
+        storage.write_bytes(settings, storage.join(uri, "_SUCCESS"), b"")
+
+
+@pytest.fixture
+def silver_references():
+    """write(settings, accounts=..., products=...): silver accounts and products as a batch run
+    leaves them (a Parquet part and Spark's _SUCCESS marker), with only the columns the stream
+    and its producer read."""
+    return _write_silver_references
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from pathlib import Path
 from course.checkpoints import jvm_output_to
 from jobs.config import Settings, load_settings
 
+ACCOUNT, PRODUCT = "A000001", "P0001"
+
 
 def kafka_broker(settings: Settings) -> str:
     """The bootstrap servers of `settings`, starting the local broker first (as `make up` does)
@@ -35,24 +37,40 @@ def transaction_event(transaction_id: str, amount: str, transaction_ts: datetime
     """A transaction event, valid by the contract unless `changes` say otherwise, sent now."""
     now = event_time_text(datetime.now(UTC).replace(tzinfo=None))
     document = {"event_id": str(uuid.uuid4()), "event_version": 1, "event_time": now, "transaction_id": transaction_id,
-                "account_id": "A000001", "product_id": "P0001", "amount": amount, "quantity": 1,
+                "account_id": ACCOUNT, "product_id": PRODUCT, "amount": amount, "quantity": 1,
                 "transaction_ts": event_time_text(transaction_ts) if transaction_ts else now, "channel": "online"}
     return json.dumps({**document, **changes}).encode()
 
 
+def known_account_and_product(settings: Settings) -> None:
+    """Silver accounts and products holding the account and product the events above name, as a
+    batch run leaves them: the stream checks each event's references against them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jobs import lake, storage
+
+    for dataset, table in {"accounts": pa.table({"account_id": [ACCOUNT]}), "products": pa.table({"product_id": [PRODUCT]})}.items():
+        uri = lake.dataset_uri(settings, "silver", dataset)
+        storage.write_bytes(settings, storage.join(uri, "_SUCCESS"), b"")
+        pq.write_table(table, storage.join(uri, "part-00000.parquet"))
+
+
 def stream_once(settings: Settings, payloads: list[bytes], log_file: Path) -> str:
     """Send `payloads` to the transactions topic of a fresh prefix and run the checkout's stream
-    job once over it (in this process, the JVM's output in `log_file`); the prefix."""
+    job once over it (in this process, the JVM's output in `log_file`), against silver that knows
+    their account and product; the prefix."""
     from confluent_kafka import Producer
 
     from jobs.stream.batch import StreamOptions
     from jobs.stream.job import run_stream
 
+    known_account_and_product(settings)
     prefix = f"course{uuid.uuid4().hex[:8]}."
     producer = Producer({"bootstrap.servers": kafka_broker(load_settings("local")), "enable.idempotence": True,
                          "acks": "all"})
     for payload in payloads:
-        producer.produce(f"{prefix}transactions", key="A000001", value=payload)
+        producer.produce(f"{prefix}transactions", key=ACCOUNT, value=payload)
     producer.flush(30)
     with jvm_output_to(log_file):
         run_stream(settings, ["transactions"], StreamOptions(once=True, topic_prefix=prefix))

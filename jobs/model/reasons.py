@@ -26,10 +26,17 @@ Stream (Kafka -> silver, jobs.model.contracts.check and jobs.stream.classify), i
    (a value that does not convert to its silver type is a schema violation).
 2. EVENT_TIME_IN_FUTURE, then LATE_EVENT (against the watermark, jobs.stream.progress).
 3. DUPLICATE_EVENT.
+4. The batch's references (jobs.model.references): UNKNOWN_ACCOUNT, UNKNOWN_PRODUCT, against
+   the batch's silver accounts and products as they are when the micro-batch runs. A fact that
+   arrives before its dimension row is rejected like any unknown reference; its dead letter is
+   replayed once the batch has loaded the row.
+5. The batch's business key: DUPLICATE_TRANSACTION_ID, a transaction_id already in the batch's
+   silver, in the stream's silver since the watermark, or earlier in the micro-batch.
 
-The stream's reasons other than DUPLICATE_EVENT also go to the dead-letter topic: someone has
-to look at them, and a dead letter can be replayed once fixed. A duplicate goes to quarantine
-only: nothing is missing from silver.
+The reasons of both paths are those of the batch, so batch and stream agree on what a fact
+must be. The stream's reasons other than the duplicates also go to the dead-letter topic:
+someone has to look at them, and a dead letter can be replayed once fixed. A duplicate goes to
+quarantine only: the first record stays in silver.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Path = Literal["batch", "stream"]
+Path = Literal["batch", "stream", "both"]  # both: one rule, the same reason on either path
 
 
 @dataclass(frozen=True)
@@ -74,10 +81,10 @@ UNKNOWN_CHANNEL = _reason("unknown_channel", "batch", "the channel is not one of
 INVALID_EMAIL = _reason("invalid_email", "batch", "the email address is not name@domain.tld")
 INVALID_RELATIONSHIP_TYPE = _reason("invalid_relationship_type", "batch",
                                     "the holder's role is not one of jobs.model.values.RELATIONSHIP_TYPES")
-# Batch: references
+# Batch: references (accounts and products: the stream's too)
 UNKNOWN_CUSTOMER = _reason("unknown_customer", "batch", "the customer_id is not in silver customers")
-UNKNOWN_ACCOUNT = _reason("unknown_account", "batch", "the account_id is not in silver accounts")
-UNKNOWN_PRODUCT = _reason("unknown_product", "batch", "the product_id is not in silver products")
+UNKNOWN_ACCOUNT = _reason("unknown_account", "both", "the account_id is not in silver accounts", dead_letter=True)
+UNKNOWN_PRODUCT = _reason("unknown_product", "both", "the product_id is not in silver products", dead_letter=True)
 # Batch: duplicates
 DUPLICATE_ROW = _reason("duplicate_row", "batch", "same content as an earlier row")
 DUPLICATE_CUSTOMER_VERSION = _reason("duplicate_customer_version", "batch",
@@ -90,8 +97,9 @@ DUPLICATE_ACCOUNT_ID = _reason("duplicate_account_id", "batch",
                                "(the latest extract wins), other content")
 DUPLICATE_CUSTOMER_ACCOUNT = _reason("duplicate_customer_account", "batch",
                                      "same customer_id and account_id as an earlier link, other relationship type")
-DUPLICATE_TRANSACTION_ID = _reason("duplicate_transaction_id", "batch",
-                                   "same transaction_id as an earlier row, other content")
+DUPLICATE_TRANSACTION_ID = _reason("duplicate_transaction_id", "both",
+                                   "same transaction_id as an earlier row, other content; in the stream, as a "
+                                   "transaction already in silver or earlier in the micro-batch, under another event_id")
 DUPLICATE_STOCK_ID = _reason("duplicate_stock_id", "batch", "same stock_id as an earlier row, other content")
 DUPLICATE_STOCK_SNAPSHOT = _reason("duplicate_stock_snapshot", "batch",
                                    "same product, warehouse and snapshot date as an earlier stock row "

@@ -30,6 +30,7 @@ from pyspark.sql import types as T
 from jobs.ingest.bronze import CORRUPT_RECORD, SOURCE_ROW
 from jobs.ingest.raw_contract import RAW_COLUMNS
 from jobs.model import reasons as R
+from jobs.model.references import INVENTORY_RULES, TRANSACTION_RULES, FactRules
 from jobs.model.tables import OPERATIONS, TRACE_COLUMNS
 from jobs.model.values import CHANNELS, EMAIL_PATTERN, PRIMARY, RELATIONSHIP_TYPES
 from jobs.refine.conform import conform
@@ -127,6 +128,13 @@ def _flag_unknown(checked: DataFrame, column: str, known: DataFrame, known_colum
     keys = F.broadcast(known.select(F.col(known_column).alias(_KNOWN_KEY)).distinct())
     matched = checked.join(keys, F.col(column) == F.col(_KNOWN_KEY), "left")
     return _flag(matched, [(reason, F.col(_KNOWN_KEY).isNull())]).drop(_KNOWN_KEY)
+
+
+def _flag_references(checked: DataFrame, rules: FactRules, silver: dict[str, DataFrame]) -> DataFrame:
+    """The reference rules of jobs.model.references, in order, against the silver datasets given."""
+    for reference in rules.references:
+        checked = _flag_unknown(checked, reference.column, silver[reference.dataset], reference.column, reference.reason)
+    return checked
 
 
 def _flag_later(
@@ -250,9 +258,9 @@ def validate_transactions(bronze_tx: DataFrame, valid_accounts: DataFrame, valid
         (R.NON_POSITIVE_QUANTITY, F.col("quantity") <= 0),
         (R.UNKNOWN_CHANNEL, ~F.col("channel").isin(*CHANNELS)),
     ])
-    checked = _flag_unknown(checked, "account_id", valid_accounts, "account_id", R.UNKNOWN_ACCOUNT)
-    checked = _flag_unknown(checked, "product_id", valid_products, "product_id", R.UNKNOWN_PRODUCT)
-    checked = _flag_duplicates(checked, "transactions", [(("transaction_id",), R.DUPLICATE_TRANSACTION_ID)])
+    checked = _flag_references(checked, TRANSACTION_RULES, {"accounts": valid_accounts, "products": valid_products})
+    key = TRANSACTION_RULES.business_key
+    checked = _flag_duplicates(checked, "transactions", [((key.column,), key.reason)])
     return _split(checked, "transactions")
 
 
@@ -263,7 +271,7 @@ def validate_inventory(bronze_inventory: DataFrame, valid_products: DataFrame) -
         bronze_inventory, "inventory", {"snapshot_date": DATE, "quantity": INTEGER, "reorder_point": INTEGER}
     )
     checked = _flag(checked, [(R.NEGATIVE_QUANTITY, (F.col("quantity") < 0) | (F.col("reorder_point") < 0))])
-    checked = _flag_unknown(checked, "product_id", valid_products, "product_id", R.UNKNOWN_PRODUCT)
+    checked = _flag_references(checked, INVENTORY_RULES, {"products": valid_products})
     checked = _flag_duplicates(checked, "inventory", [
         (("stock_id",), R.DUPLICATE_STOCK_ID),
         (("product_id", "warehouse", "snapshot_date"), R.DUPLICATE_STOCK_SNAPSHOT),

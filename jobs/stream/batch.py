@@ -5,7 +5,10 @@ Exactly once into silver: every output of batch N is written under a name that c
 (dynamic partition overwrite of `batch_id=N`, quarantine file `part-N`, progress file `N`), and
 the batch's input, watermark and duplicate check depend only on batches before N. So when a crash
 interrupts batch N, Spark runs N again on the same offsets and it replaces its own first attempt
-instead of adding to it. Dead letters are the exception: see jobs.stream.dead_letters.
+instead of adding to it. Dead letters are the exception: see jobs.stream.dead_letters. (The
+reference rules read the batch's silver as it is when a batch runs: a batch run again after the
+batch pipeline loaded a missing account accepts what its first attempt rejected, and replaces
+that attempt's outputs all the same.)
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from jobs.config import Settings
 from jobs.model import tables
 from jobs.model.contracts import EventContract
 from jobs.model.reasons import DEAD_LETTER_REASONS
+from jobs.model.references import STREAM_RULES
 from jobs.serve.gold_model import build_fact_transaction
 from jobs.stream.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
 from jobs.stream.dead_letters import DeadLetter, DeadLetterSink
 from jobs.stream.lag import KafkaLag
 from jobs.stream.layout import StreamLayout
 from jobs.stream.progress import BatchProgress, progress_before, write_progress
+from jobs.stream.silver_keys import SilverKeys
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class StreamTarget:
     layout: StreamLayout
     options: StreamOptions
     dead_letters: DeadLetterSink
+    silver_keys: SilverKeys
     lag: KafkaLag | None = None
 
 
@@ -94,10 +100,11 @@ def _partition_folders(settings: Settings, uri: str, column: str) -> list[str]:
                   if info.type == fs.FileType.Directory and info.base_name.startswith(prefix))
 
 
-def seen_event_ids(spark: SparkSession, settings: Settings, silver_uri: str, watermark: datetime | None,
-                   batch_id: int) -> DataFrame | None:
-    """event_ids in silver from batches before `batch_id` with event_time at or after the
-    watermark: the only ones a new event can duplicate (older ones are late anyway)."""
+def seen_in_silver(spark: SparkSession, target: StreamTarget, watermark: datetime | None, batch_id: int) -> DataFrame | None:
+    """event_id (and the business key, if the contract has one) of the stream's silver from
+    batches before `batch_id` with event_time at or after the watermark: the only ones a new
+    event can repeat (older ones are late anyway)."""
+    settings, silver_uri = target.settings, target.layout.silver
     if watermark is None:
         return None
     days = [day for day in _partition_folders(settings, silver_uri, "event_date") if day >= watermark.date().isoformat()]
@@ -106,7 +113,12 @@ def seen_event_ids(spark: SparkSession, settings: Settings, silver_uri: str, wat
     paths = [storage.spark_path(storage.join(silver_uri, f"event_date={day}")) for day in days]
     silver = spark.read.option("basePath", storage.spark_path(silver_uri)).parquet(*paths)
     return silver.where((F.col("batch_id") < batch_id) & (F.col("event_time") >= F.lit(watermark.isoformat()).cast("timestamp_ntz"))) \
-        .select("event_id")
+        .select("event_id", *_business_key(target))
+
+
+def _business_key(target: StreamTarget) -> list[str]:
+    key = STREAM_RULES[target.contract.name].business_key
+    return [key.column] if key else []
 
 
 def _overwrite_partitions(frame: DataFrame, uri: str, columns: list[str]) -> None:
@@ -210,9 +222,9 @@ def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started:
     spark, layout = rows.sparkSession, target.layout
     _overwrite_partitions(bronze_rows(rows, batch_id, started).coalesce(1), layout.bronze,
                           ["event_date", "batch_id"])
-    seen = seen_event_ids(spark, target.settings, layout.silver, watermark, batch_id)
+    seen = seen_in_silver(spark, target, watermark, batch_id)
     classified = classify(rows, target.contract, watermark=watermark, max_future=target.options.max_future,
-                          seen_event_ids=seen).persist()
+                          seen=seen, known=target.silver_keys.frames(spark)).persist()
     try:
         tally = _tally(classified)
         if any(reason is not None for reason in tally.outcome):

@@ -6,6 +6,7 @@ Pure DataFrame functions, no I/O, so each rule can be tried on a handful of rows
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -16,6 +17,7 @@ from pyspark.sql.functions import pandas_udf
 
 from jobs.model.contracts import CONTRACTS, EventContract, check_event
 from jobs.model.reasons import DUPLICATE_EVENT, EVENT_TIME_IN_FUTURE, LATE_EVENT, SCHEMA_VIOLATION
+from jobs.model.references import STREAM_RULES, BusinessKey, Reference
 
 KAFKA_COLUMNS = ("kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp")
 REASON = "_reason"
@@ -131,26 +133,75 @@ def flag_late(frame: DataFrame, watermark: datetime | None) -> DataFrame:
     return _flag(frame, LATE_EVENT, F.col("event_time") < _timestamp_literal(watermark), detail)
 
 
-def flag_duplicates(frame: DataFrame, seen_event_ids: DataFrame | None) -> DataFrame:
-    """event_id already in `seen_event_ids` (silver so far) or on an earlier passing record of
-    this batch (lower partition, then offset) -> duplicate_event."""
-    if seen_event_ids is not None:
-        seen = seen_event_ids.select(F.col("event_id").alias("_seen_id")).distinct()
-        frame = frame.join(seen, F.col("event_id") == F.col("_seen_id"), "left")
+def flag_duplicates(frame: DataFrame, seen: DataFrame | None) -> DataFrame:
+    """event_id already in `seen` (silver so far) or on an earlier passing record of this batch
+    (lower partition, then offset) -> duplicate_event."""
+    if seen is not None:
+        seen_ids = seen.select(F.col("event_id").alias("_seen_id")).distinct()
+        frame = frame.join(seen_ids, F.col("event_id") == F.col("_seen_id"), "left")
         frame = _flag(frame, DUPLICATE_EVENT, F.col("_seen_id").isNotNull(),
                       F.lit("event_id is already in silver")).drop("_seen_id")
+    return _flag_repeats(frame, "event_id", DUPLICATE_EVENT)
+
+
+def _flag_repeats(frame: DataFrame, column: str, reason: str) -> DataFrame:
+    """A passing record whose `column` repeats an earlier passing record of the batch -> `reason`."""
     passing = F.col(REASON).isNull()
-    order = Window.partitionBy(passing, "event_id").orderBy("kafka_partition", "kafka_offset")
-    earlier = F.format_string("event_id repeats the record at partition %d, offset %d",
+    order = Window.partitionBy(passing, column).orderBy("kafka_partition", "kafka_offset")
+    earlier = F.format_string(f"{column} repeats the record at partition %d, offset %d",
                               F.first("kafka_partition").over(order), F.first("kafka_offset").over(order))
-    return _flag(frame, DUPLICATE_EVENT, F.row_number().over(order) > 1, earlier)
+    return _flag(frame, reason, F.row_number().over(order) > 1, earlier)
+
+
+def _flag_in(frame: DataFrame, column: str, keys: DataFrame, reason: str, *, when_found: bool, detail: Column) -> DataFrame:
+    """Give passing rows `reason` when `column` is (`when_found`) or is not among `keys`' first column."""
+    matched = frame.join(keys.select(F.col(keys.columns[0]).alias("_key")).distinct(),
+                         F.col(column) == F.col("_key"), "left")
+    found = F.col("_key").isNotNull()
+    return _flag(matched, reason, found if when_found else ~found, detail).drop("_key")
+
+
+def flag_unknown_references(frame: DataFrame, references: tuple[Reference, ...],
+                            known: Mapping[str, DataFrame]) -> DataFrame:
+    """The batch's reference rules (jobs.model.references) against `known`, the batch's silver
+    keys per dataset; a dataset the batch has not written yet knows no key."""
+    for reference in references:
+        column, dataset = reference.column, reference.dataset
+        if dataset in known:
+            detail = F.format_string(f"{column} %s is not in silver {dataset}", F.col(column))
+            frame = _flag_in(frame, column, known[dataset], reference.reason, when_found=False, detail=detail)
+        else:
+            detail = F.format_string(f"{column} %s is not in silver {dataset}: the batch pipeline has not loaded it yet",
+                                     F.col(column))
+            frame = _flag(frame, reference.reason, F.lit(True), detail)
+    return frame
+
+
+def flag_repeated_key(frame: DataFrame, key: BusinessKey | None, seen: DataFrame | None,
+                      known: Mapping[str, DataFrame]) -> DataFrame:
+    """The batch's business key: already in the batch's silver (`known`), in the stream's
+    silver (`seen`) or on an earlier passing record of this batch -> its reason."""
+    if key is None:
+        return frame
+    for earlier, where in ((known.get(key.dataset), f"the batch's silver {key.dataset}"),
+                           (seen.select(key.column) if seen is not None else None, "the stream's silver")):
+        if earlier is not None:
+            detail = F.format_string(f"{key.column} %s is already in {where}", F.col(key.column))
+            frame = _flag_in(frame, key.column, earlier, key.reason, when_found=True, detail=detail)
+    return _flag_repeats(frame, key.column, key.reason)
 
 
 def classify(rows: DataFrame, contract: EventContract, *, watermark: datetime | None, max_future: timedelta,
-             seen_event_ids: DataFrame | None) -> DataFrame:
-    """Every Kafka row with the contract's typed fields and REASON (NULL = accepted) and DETAIL."""
+             seen: DataFrame | None, known: Mapping[str, DataFrame]) -> DataFrame:
+    """Every Kafka row with the contract's typed fields and REASON (NULL = accepted) and DETAIL.
+
+    `seen`: the stream's silver since the watermark (event_id and the business key, if any);
+    `known`: the batch's silver keys per dataset (jobs.stream.silver_keys)."""
+    rules = STREAM_RULES[contract.name]
     checked = checked_rows(rows, contract)
-    return flag_duplicates(flag_late(flag_future(checked, max_future), watermark), seen_event_ids)
+    checked = flag_duplicates(flag_late(flag_future(checked, max_future), watermark), seen)
+    checked = flag_unknown_references(checked, rules.references, known)
+    return flag_repeated_key(checked, rules.business_key, seen, known)
 
 
 def silver_rows(classified: DataFrame, contract: EventContract, batch_id: int, ingest_time: datetime) -> DataFrame:

@@ -99,7 +99,7 @@ def produce(
     topic_prefix = _topic_prefix(env, topic_prefix)
     from jobs.stream.producer import produce as send
     from jobs.stream.sources import (
-        catalogue_from_raw,
+        catalogue_from_silver,
         replay_transactions,
         synthetic_inventory_movements,
         synthetic_transactions,
@@ -114,7 +114,7 @@ def produce(
             raise PlatformError(f"replay reads the raw transactions file: use --topic {TRANSACTIONS}")
         events = replay_transactions(settings)
     else:
-        catalogue = catalogue_from_raw(settings)
+        catalogue = catalogue_from_silver(settings)
         events = synthetic_transactions(catalogue, seed) if topic == TRANSACTIONS else synthetic_inventory_movements(catalogue, seed)
     if source is Source.synthetic and duration is None and count is None:
         console.print("Producing until Ctrl-C (or SIGTERM)...")

@@ -22,10 +22,12 @@ from pyspark.sql.streaming import StreamingQuery
 from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
+from jobs.model.references import STREAM_RULES
 from jobs.stream.batch import BatchReport, StreamOptions, StreamTarget, process_batch
 from jobs.stream.dead_letters import DeadLetterSink, KafkaDeadLetters
 from jobs.stream.lag import KafkaLag
 from jobs.stream.layout import StreamLayout, stream_layout
+from jobs.stream.silver_keys import SilverKeys
 from jobs.stream.spark_kafka import streaming_session
 from jobs.stream.stream_lineage import stream_lineage
 from jobs.stream.topics import EVENT_TOPICS, contract_of, ensure_topics, prefixed
@@ -41,7 +43,8 @@ def stream_targets(settings: Settings, topics: Sequence[str], options: StreamOpt
     return [
         StreamTarget(settings=settings, topic=prefixed(topic, options.topic_prefix), contract=contract_of(topic),
                      layout=stream_layout(settings, topic, contract_of(topic)), options=options,
-                     dead_letters=dead_letters, lag=lag)
+                     dead_letters=dead_letters, silver_keys=SilverKeys(settings, STREAM_RULES[contract_of(topic).name]),
+                     lag=lag)
         for topic in topics
     ]
 

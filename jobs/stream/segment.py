@@ -27,7 +27,7 @@ from jobs.stream.lag import KafkaLag
 from jobs.stream.layout import stream_layout
 from jobs.stream.producer import ProduceSummary, produce
 from jobs.stream.progress import latest_progress
-from jobs.stream.sources import Catalogue, catalogue_from_raw, synthetic_transactions
+from jobs.stream.sources import Catalogue, catalogue_from_silver, synthetic_transactions
 from jobs.stream.spark_kafka import streaming_session
 from jobs.stream.topics import TRANSACTIONS, contract_of, ensure_topics, prefixed
 
@@ -81,13 +81,14 @@ def run_live_segment(settings: Settings, *, events: int = 3000, rate: float | No
     """Produce `events` synthetic transactions at `rate` per second (None: as fast as possible)
     and stream them into bronze, silver and gold; measure how fresh each one arrived.
 
-    Needs the Kafka broker and, without `catalogue`, the generated raw data. Raises
-    PlatformError if not every produced event reached silver within `timeout_s`.
+    Needs the Kafka broker and the batch's silver accounts and products (what the events name
+    and the stream checks). Raises PlatformError if not every produced event reached silver
+    within `timeout_s`.
     """
     options = options or StreamOptions(trigger_seconds=1.0, topic_prefix=topic_prefix)
     topic = prefixed(TRANSACTIONS, options.topic_prefix)
     layout = stream_layout(settings, TRANSACTIONS, contract_of(TRANSACTIONS))
-    catalogue = catalogue or catalogue_from_raw(settings)
+    catalogue = catalogue or catalogue_from_silver(settings)
     ensure_topics(settings.kafka.bootstrap_servers, [topic])
     streaming_session(settings)  # start Spark before the clock: its start-up is not latency
     produced_ids: list[str] = []

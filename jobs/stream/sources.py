@@ -5,7 +5,8 @@ rows stay dirty, so they show up in the dead-letter topic and quarantine. Event 
 from the transaction_id, so replaying twice sends the same events and silver keeps them once.
 
 The synthetic stream makes new events stamped with the current time, for the accounts and
-products of the generated raw data (so the facts join the dimensions).
+products of the batch's silver (so the facts pass the stream's reference rules and join the
+dimensions).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from jobs import lake, storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.ingest import landing
@@ -82,26 +84,19 @@ class Catalogue:
     products: tuple[tuple[str, Decimal], ...]
 
 
-def _price(text: str) -> Decimal | None:
-    try:
-        price = Decimal(text)
-    except InvalidOperation:
-        return None
-    return price if price >= 0 else None
-
-
-def catalogue_from_raw(settings: Settings) -> Catalogue:
-    """The valid accounts and products of the raw extracts (dirty rows left out)."""
-    account_pattern = re.compile(TRANSACTION.schema(1)["properties"]["account_id"]["pattern"])
-    product_pattern = re.compile(TRANSACTION.schema(1)["properties"]["product_id"]["pattern"])
-    accounts = tuple(row["account_id"] for row in _raw_rows(settings, "accounts") if account_pattern.match(row["account_id"]))
-    products = tuple(
-        (row["product_id"], price) for row in _raw_rows(settings, "products")
-        if product_pattern.match(row["product_id"]) and (price := _price(row["list_price"])) is not None
-    )
+def catalogue_from_silver(settings: Settings) -> Catalogue:
+    """The accounts and products of the batch's silver: what the stream's reference rules accept."""
+    tables = {dataset: storage.parquet_dataset(settings, lake.dataset_uri(settings, "silver", dataset))
+              for dataset in ("accounts", "products")}
+    if any(table is None for table in tables.values()):
+        raise PlatformError(f"no silver accounts and products under {settings.layer_uri('silver')}: synthetic events "
+                            "name the batch's accounts and products, so run the batch pipeline first (`rtdp run`)")
+    accounts = tables["accounts"].to_table(columns=["account_id"]).column(0).to_pylist()
+    products = tables["products"].to_table(columns=["product_id", "list_price"]).to_pylist()
     if not accounts or not products:
-        raise PlatformError("the raw accounts or products file has no valid row: run `rtdp generate` again")
-    return Catalogue(accounts=accounts, products=products)
+        raise PlatformError("silver has no accounts or no products: run `rtdp generate` and `rtdp run` again")
+    return Catalogue(accounts=tuple(sorted(accounts)),
+                     products=tuple(sorted((row["product_id"], row["list_price"]) for row in products)))
 
 
 _CHANNEL_SHARE = (0.35, 0.30, 0.28, 0.07)

@@ -45,9 +45,10 @@ def test_the_supervision_dag_has_one_owned_task_with_time_for_a_restart(airflow)
 
 
 @pytest.fixture
-def stream_world(airflow, local_stack, tmp_path, monkeypatch):
-    """A driver whose DAG runs keep the lake and the job's pid file in this test's folder, and the
-    local settings the DAG task will load, seen from this process."""
+def stream_world(airflow, local_stack, tmp_path, monkeypatch, silver_references):
+    """A driver whose DAG runs keep the lake (with the batch's silver accounts and products) and
+    the job's pid file in this test's folder, and the local settings the DAG task will load,
+    seen from this process."""
     overrides = {f"RTDP_STORAGE__{layer.upper()}_URI": str(tmp_path / "lake" / layer)
                  for layer in ("bronze", "silver", "gold", "quarantine")}
     overrides["RTDP_STATE_DIR"] = str(tmp_path / "state")
@@ -56,7 +57,9 @@ def stream_world(airflow, local_stack, tmp_path, monkeypatch):
     driver = dataclasses.replace(airflow, env={**airflow.env, **overrides})
     for name, value in {**overrides, "RTDP_HOME": str(airflow.platform_home)}.items():
         monkeypatch.setenv(name, value)
-    return driver, load_settings("local")
+    settings = load_settings("local")
+    silver_references(settings)
+    return driver, settings
 
 
 def _silver_ids(settings: Settings) -> list[str]:

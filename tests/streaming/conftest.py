@@ -26,14 +26,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture
-def stream_settings(local_stack) -> Settings:
+def stream_settings(local_stack, silver_references) -> Settings:
     """Dev settings whose lake layers live under a prefix of their own in the emulator's buckets,
-    with Spark at 1 GB; the prefix is deleted afterwards."""
+    with Spark at 1 GB, and the batch's silver accounts and products the test events name; the
+    prefix is deleted afterwards."""
     run = uuid.uuid4().hex[:10]
     layers = {f"{layer}_uri": storage.join(local_stack.layer_uri(layer), "tests", run) for layer in LAKE_LAYERS}
     settings = local_stack.model_copy(deep=True, update={"storage": local_stack.storage.model_copy(update=layers)})
     settings.spark.driver_memory = "1g"
     settings.spark.shuffle_partitions = 2
+    silver_references(settings)
     yield settings
     for layer in LAKE_LAYERS:
         storage.delete_dir(settings, settings.layer_uri(layer))

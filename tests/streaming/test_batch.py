@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from jobs.model.contracts import TRANSACTION
+from jobs.model.references import TRANSACTION_RULES
 from jobs.stream.batch import StreamOptions, StreamTarget, process_batch
 from jobs.stream.dead_letters import DeadLetter
 from jobs.stream.layout import stream_layout
 from jobs.stream.progress import latest_progress
+from jobs.stream.silver_keys import SilverKeys
 from stream_io import read_lake, transaction_document
 
 pytestmark = pytest.mark.spark
@@ -31,10 +35,12 @@ class MemorySink:
 
 
 @pytest.fixture
-def target(local_settings):
+def target(local_settings, silver_references):
+    silver_references(local_settings)
     return StreamTarget(settings=local_settings, topic="transactions", contract=TRANSACTION,
                         layout=stream_layout(local_settings, "transactions", TRANSACTION),
-                        options=StreamOptions(watermark_delay=DELAY), dead_letters=MemorySink())
+                        options=StreamOptions(watermark_delay=DELAY), dead_letters=MemorySink(),
+                        silver_keys=SilverKeys(local_settings, TRANSACTION_RULES))
 
 
 def _batch(spark, payloads: list[bytes], first_offset: int, partition: int = 0):
@@ -101,3 +107,41 @@ def test_an_empty_batch_keeps_the_state(spark, target):
     progress = latest_progress(target.settings, target.layout.progress)
     assert (report.rows_in, report.silver_rows) == (0, 0)
     assert (progress.batch_id, progress.offsets, progress.max_event_time) == (1, {"0": 1}, newest.replace(tzinfo=None))
+
+
+def test_a_fact_before_its_account_is_dead_lettered_and_accepted_when_replayed_after_the_batch_loaded_it(
+        spark, target, silver_references):
+    newcomer = transaction_document(1, account_id="A000777")
+    payload = json.dumps(newcomer).encode()
+    first = process_batch(target, _batch(spark, [payload], 0), 0)
+    assert (first.silver_rows, first.rejected) == (0, {"unknown_account": 1})
+    (letter,) = target.dead_letters.letters
+    assert (letter.reason, letter.value) == ("unknown_account", payload)
+    assert letter.detail == "account_id A000777 is not in silver accounts"
+
+    # The nightly batch loads the account; the dead letter is produced again, as it was.
+    silver_references(target.settings, accounts=("A000001", "A000777"))
+    again = process_batch(target, _batch(spark, [letter.value], 1), 1)
+    assert (again.silver_rows, again.rejected) == (1, {})
+    assert _silver_ids(target) == [newcomer["event_id"]]
+
+
+def test_a_transaction_sent_again_under_a_new_event_id_is_kept_once(spark, target):
+    batch_history = Path(target.settings.layer_uri("silver")) / "transactions"
+    batch_history.mkdir(parents=True)
+    pq.write_table(pa.table({"transaction_id": ["T00000900"]}), batch_history / "part-00000.parquet")
+    (batch_history / "_SUCCESS").touch()
+    original = transaction_document(1)
+    resent = {**transaction_document(1, amount="999.00"), "transaction_id": original["transaction_id"]}
+    process_batch(target, _batch(spark, [json.dumps(original).encode()], 0), 0)
+    payloads = [json.dumps(document).encode() for document in
+                (resent, transaction_document(2), {**transaction_document(3), "transaction_id": "T00000002"},
+                 {**transaction_document(4), "transaction_id": "T00000900"})]
+    report = process_batch(target, _batch(spark, payloads, 1), 1)
+
+    assert report.rejected == {"duplicate_transaction_id": 3}
+    silver = read_lake(target.settings, target.layout.silver)
+    assert sorted(zip(silver.column("transaction_id").to_pylist(), map(str, silver.column("amount").to_pylist()),
+                      strict=True)) == sorted([(original["transaction_id"], original["amount"]), ("T00000002", transaction_document(2)["amount"])])
+    # Nothing is missing from silver: the first stays, so a repeat goes to quarantine only.
+    assert target.dead_letters.letters == []

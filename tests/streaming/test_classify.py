@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from jobs.model.contracts import TRANSACTION
-from jobs.stream.classify import REASON, bronze_rows, classify, kafka_rows, silver_rows
-from stream_io import transaction_document, utc_text
+from jobs.model.contracts import INVENTORY_MOVEMENT, TRANSACTION
+from jobs.stream.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
+from stream_io import movement_document, transaction_document, utc_text
 
 pytestmark = pytest.mark.spark
 
@@ -39,10 +40,21 @@ def _json(document: dict) -> bytes:
     return json.dumps(document).encode()
 
 
+def _known(spark, accounts=tuple(f"A{n:06d}" for n in range(50)), products=tuple(f"P{n:04d}" for n in range(20)),
+           transactions=()):
+    """The batch's silver keys, as jobs.stream.silver_keys hands them over."""
+    known = {"accounts": spark.createDataFrame([(key,) for key in accounts], "account_id string"),
+             "products": spark.createDataFrame([(key,) for key in products], "product_id string")}
+    if transactions:
+        known["transactions"] = spark.createDataFrame([(key,) for key in transactions], "transaction_id string")
+    return known
+
+
 def test_each_record_gets_the_first_reason_that_applies(spark):
     kept = _doc(1)
     in_silver = _doc(2)
     late_and_repeated = _doc(3, minutes=-30)
+    streamed_before = _doc(14)
     payloads = [
         (0, _json(kept)),
         (0, b'{"event_id": '),
@@ -54,11 +66,22 @@ def test_each_record_gets_the_first_reason_that_applies(spark):
         (1, _json(in_silver)),
         (2, _json({**kept, "amount": "99.99"})),  # same event_id, other content, later partition
         (2, _json(_doc(7, minutes=-9))),  # older than NOW but after the watermark
+        (2, _json(_doc(8, account_id="A000099"))),
+        (2, _json(_doc(9, account_id="A000099", product_id="P0099"))),  # references in column order
+        (2, _json(_doc(10, product_id="P0099"))),
+        # A transaction sent again under a fresh event id: earlier in the batch, in the batch's
+        # silver, in the stream's silver.
+        (3, _json(_doc(11, transaction_id=kept["transaction_id"]))),
+        (3, _json(_doc(12, transaction_id="TBATCH1"))),
+        (3, _json(_doc(13, transaction_id=streamed_before["transaction_id"]))),
     ]
-    seen = spark.createDataFrame([(in_silver["event_id"],)], "event_id string")
+    seen = spark.createDataFrame([(in_silver["event_id"], in_silver["transaction_id"]),
+                                  (streamed_before["event_id"], streamed_before["transaction_id"])],
+                                 "event_id string, transaction_id string")
     classified = classify(_records(spark, payloads), TRANSACTION, watermark=WATERMARK, max_future=MAX_FUTURE,
-                          seen_event_ids=seen)
-    reasons = {(row["kafka_partition"], row["kafka_offset"]): row[REASON] for row in classified.collect()}
+                          seen=seen, known=_known(spark, transactions=("TBATCH1",)))
+    rows = classified.collect()
+    reasons = {(row["kafka_partition"], row["kafka_offset"]): row[REASON] for row in rows}
     assert reasons == {
         (0, 0): None,
         (0, 1): "malformed_json",
@@ -70,19 +93,51 @@ def test_each_record_gets_the_first_reason_that_applies(spark):
         (1, 3): "duplicate_event",
         (2, 0): "duplicate_event",
         (2, 1): None,
+        (2, 2): "unknown_account",
+        (2, 3): "unknown_account",
+        (2, 4): "unknown_product",
+        (3, 0): "duplicate_transaction_id",
+        (3, 1): "duplicate_transaction_id",
+        (3, 2): "duplicate_transaction_id",
     }
+    details = {(row["kafka_partition"], row["kafka_offset"]): row[DETAIL] for row in rows}
+    assert details[(2, 2)] == "account_id A000099 is not in silver accounts"
+    assert details[(2, 4)] == "product_id P0099 is not in silver products"
+    assert details[(3, 0)] == "transaction_id repeats the record at partition 0, offset 0"
+    assert details[(3, 1)] == "transaction_id TBATCH1 is already in the batch's silver transactions"
+    assert details[(3, 2)] == f"transaction_id {streamed_before['transaction_id']} is already in the stream's silver"
+
+
+def test_before_the_batch_has_loaded_a_dimension_every_reference_to_it_is_unknown(spark):
+    payloads = [(0, _json(_doc(1)))]
+    classified = classify(_records(spark, payloads), TRANSACTION, watermark=None, max_future=MAX_FUTURE, seen=None,
+                          known={})
+    (row,) = classified.collect()
+    assert row[REASON] == "unknown_account"
+    assert row[DETAIL] == "account_id A000001 is not in silver accounts: the batch pipeline has not loaded it yet"
+
+
+def test_movements_need_a_known_product_and_have_no_business_key(spark):
+    first, other = movement_document(1, NOW), movement_document(2, NOW, product_id="P0099")
+    again = {**first, "event_id": str(uuid.uuid4())}
+    rows = [(b"P0001", _json(document), "inventory_movements", 0, offset, NOW)
+            for offset, document in enumerate((first, other, again))]
+    records = kafka_rows(spark.createDataFrame(rows, KAFKA_SCHEMA))
+    classified = classify(records, INVENTORY_MOVEMENT, watermark=None, max_future=MAX_FUTURE, seen=None,
+                          known=_known(spark, accounts=()))
+    assert [row[REASON] for row in classified.orderBy("kafka_offset").collect()] == [None, "unknown_product", None]
 
 
 def test_without_a_watermark_nothing_is_late(spark):
     payloads = [(0, _json(_doc(1, minutes=-60 * 24 * 365)))]
-    classified = classify(_records(spark, payloads), TRANSACTION, watermark=None, max_future=MAX_FUTURE, seen_event_ids=None)
+    classified = classify(_records(spark, payloads), TRANSACTION, watermark=None, max_future=MAX_FUTURE, seen=None, known=_known(spark))
     assert [row[REASON] for row in classified.collect()] == [None]
 
 
 def test_accepted_events_reach_silver_typed_as_in_the_payload(spark):
     document = _doc(12, minutes=-1, amount="1234567890.05", quantity=3)
     classified = classify(_records(spark, [(0, _json(document))]), TRANSACTION, watermark=WATERMARK,
-                          max_future=MAX_FUTURE, seen_event_ids=None)
+                          max_future=MAX_FUTURE, seen=None, known=_known(spark))
     ingest = datetime(2026, 5, 4, 12, 0, 30)
     (row,) = silver_rows(classified, TRANSACTION, 7, ingest).collect()
     event_time = (NOW - timedelta(minutes=1)).replace(tzinfo=None)
@@ -109,5 +164,5 @@ def test_the_contract_timestamp_text_is_read_as_utc(spark):
     document = transaction_document(1, moment)
     assert document["event_time"] == utc_text(moment)
     classified = classify(_records(spark, [(0, _json(document))], kafka_time=moment), TRANSACTION, watermark=None,
-                          max_future=MAX_FUTURE, seen_event_ids=None)
+                          max_future=MAX_FUTURE, seen=None, known=_known(spark))
     assert classified.collect()[0]["event_time"] == moment.replace(tzinfo=None)

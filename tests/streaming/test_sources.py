@@ -9,12 +9,13 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from jobs.errors import PlatformError
 from jobs.generator import generate_raw
 from jobs.ingest import landing
 from jobs.model.contracts import INVENTORY_MOVEMENT, TRANSACTION, check_event
 from jobs.model.reasons import SCHEMA_VIOLATION
 from jobs.stream.sources import (
-    catalogue_from_raw,
+    catalogue_from_silver,
     replay_transactions,
     replayed_transaction,
     synthetic_inventory_movements,
@@ -73,17 +74,23 @@ def test_replay_sends_every_raw_row_in_file_order_keyed_by_account(raw_settings)
     assert [json.loads(event.value)["transaction_id"] for event in events] == list(raw["transaction_id"])
 
 
-def test_the_catalogue_leaves_out_products_with_a_bad_price(raw_settings):
-    products = _raw(raw_settings, "products")
-    price = pd.to_numeric(products["list_price"], errors="coerce")
-    valid = products[(price >= 0) & products["product_id"].str.fullmatch(r"P[0-9]+")]
-    catalogue = catalogue_from_raw(raw_settings)
-    assert {product for product, _ in catalogue.products} == set(valid["product_id"])
-    assert set(catalogue.accounts) == set(_raw(raw_settings, "accounts")["account_id"])
+@pytest.fixture
+def catalogue(local_settings, silver_references):
+    silver_references(local_settings, accounts=("A000002", "A000001"), products=("P0002", "P0001"))
+    return catalogue_from_silver(local_settings)
 
 
-def test_synthetic_transactions_are_valid_and_priced_from_the_catalogue(raw_settings):
-    catalogue = catalogue_from_raw(raw_settings)
+def test_the_catalogue_is_the_batchs_silver_accounts_and_products(catalogue):
+    assert catalogue.accounts == ("A000001", "A000002")
+    assert catalogue.products == (("P0001", Decimal("9.99")), ("P0002", Decimal("9.99")))
+
+
+def test_without_silver_there_is_no_catalogue_and_the_error_says_what_to_run(local_settings):
+    with pytest.raises(PlatformError, match=r"run the batch pipeline first \(`rtdp run`\)"):
+        catalogue_from_silver(local_settings)
+
+
+def test_synthetic_transactions_are_valid_and_priced_from_the_catalogue(catalogue):
     prices = dict(catalogue.products)
     events = [next(stream) for stream in [synthetic_transactions(catalogue, seed=5)] for _ in range(300)]
     for event in events:
@@ -96,8 +103,8 @@ def test_synthetic_transactions_are_valid_and_priced_from_the_catalogue(raw_sett
     assert len({event.event_id for event in events}) == len(events)
 
 
-def test_synthetic_movements_are_valid_and_signed_by_reason(raw_settings):
-    stream = synthetic_inventory_movements(catalogue_from_raw(raw_settings), seed=5)
+def test_synthetic_movements_are_valid_and_signed_by_reason(catalogue):
+    stream = synthetic_inventory_movements(catalogue, seed=5)
     for _ in range(300):
         event = next(stream)
         document = json.loads(event.value)

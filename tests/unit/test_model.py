@@ -12,7 +12,8 @@ import pytest
 
 from jobs.generator.products import CATEGORIES
 from jobs.model import reasons, tables, values
-from jobs.model.contracts import TRANSACTION
+from jobs.model.contracts import CONTRACTS, TRANSACTION
+from jobs.model.references import STREAM_RULES
 
 pytestmark = pytest.mark.unit
 
@@ -71,10 +72,18 @@ def test_the_newest_transaction_contract_accepts_exactly_the_models_channels():
 def test_every_reason_constant_is_in_the_catalogue_with_a_meaning():
     constants = {value for name, value in vars(reasons).items() if name.isupper() and isinstance(value, str)}
     assert constants == set(reasons.CATALOGUE)
-    assert all(reason.meaning and reason.path in ("batch", "stream") for reason in reasons.CATALOGUE.values())
-    # The stream's rejects go to the dead-letter topic, except a duplicate: nothing of it is missing.
-    stream = {code for code, reason in reasons.CATALOGUE.items() if reason.path == "stream"}
-    assert reasons.DEAD_LETTER_REASONS == stream - {reasons.DUPLICATE_EVENT}
+    assert all(reason.meaning and reason.path in ("batch", "stream", "both") for reason in reasons.CATALOGUE.values())
+    # The stream's rejects go to the dead-letter topic, except duplicates: nothing of them is missing.
+    stream = {code for code, reason in reasons.CATALOGUE.items() if reason.path in ("stream", "both")}
+    assert reasons.DEAD_LETTER_REASONS == stream - {reasons.DUPLICATE_EVENT, reasons.DUPLICATE_TRANSACTION_ID}
+
+
+def test_the_rules_the_stream_shares_with_the_batch_carry_reasons_of_both_paths():
+    shared = {reference.reason for rules in STREAM_RULES.values() for reference in rules.references}
+    shared |= {rules.business_key.reason for rules in STREAM_RULES.values() if rules.business_key}
+    assert shared == {reasons.UNKNOWN_ACCOUNT, reasons.UNKNOWN_PRODUCT, reasons.DUPLICATE_TRANSACTION_ID}
+    assert {reasons.CATALOGUE[code].path for code in shared} == {"both"}
+    assert set(STREAM_RULES) == set(CONTRACTS)
 
 
 def test_no_production_module_spells_a_reason_code_outside_the_catalogue():
