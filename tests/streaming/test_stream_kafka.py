@@ -131,3 +131,40 @@ def test_both_topics_stream_together_and_movements_stay_in_silver(stream_setting
     assert _column(stream_settings, movement_layout.silver, "quantity_delta") == sorted(d["quantity_delta"] for d in movements)
     assert _column(stream_settings, _layout(stream_settings).silver, "event_id") == sorted(d["event_id"] for d in transactions)
     assert {report.topic for report in reports} == set(topics)
+
+
+def test_the_stream_keeps_the_batchs_rules_for_references_and_transaction_ids(stream_settings, topic_prefix):
+    # As a user would send them, with a plain producer: a transaction on an account and one for a
+    # product the batch's silver does not have, and a transaction sent again with a fresh event id
+    # and another amount.
+    from confluent_kafka import Producer
+
+    topic = prefixed("transactions", topic_prefix)
+    ensure_topics(stream_settings.kafka.bootstrap_servers, [topic])
+    kept = transaction_document(1)
+    documents = {
+        "kept": kept,
+        "unknown_account": transaction_document(2, account_id="A000777"),
+        "unknown_product": transaction_document(3, product_id="P0777"),
+        "duplicate_transaction_id": transaction_document(4, transaction_id=kept["transaction_id"],
+                                                         account_id=kept["account_id"], amount="999.00"),
+    }
+    producer = Producer({"bootstrap.servers": stream_settings.kafka.bootstrap_servers})
+    for document in documents.values():
+        producer.produce(topic, key=document["account_id"], value=json.dumps(document))
+    assert producer.flush(30) == 0
+
+    _stream_once(stream_settings, topic_prefix)
+
+    layout = _layout(stream_settings)
+    assert _column(stream_settings, layout.silver, "event_id") == [kept["event_id"]]
+    gold = read_lake(stream_settings, layout.gold)
+    assert [(row["transaction_id"], str(row["amount"])) for row in gold.to_pylist()] == [(kept["transaction_id"], kept["amount"])]
+    quarantine = read_lake(stream_settings, layout.quarantine)
+    by_event = {json.loads(row["record"])["event_id"]: row["reason"] for row in quarantine.to_pylist()}
+    assert by_event == {documents[reason]["event_id"]: reason for reason in documents if reason != "kept"}
+    # A fact before its dimension row is a dead letter, to be produced again once the batch has
+    # loaded the row; a repeat is not: its first copy is in silver.
+    letters = read_topic(stream_settings.kafka.bootstrap_servers, dead_letter_topic(topic))
+    assert sorted((json.loads(letter.value)["event_id"], letter.headers[REASON_HEADER]) for letter in letters) == \
+        sorted((documents[reason]["event_id"], reason) for reason in ("unknown_account", "unknown_product"))
