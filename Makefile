@@ -26,7 +26,7 @@ WHEEL ?= dist/rtdp-$(VERSION)-py3-none-any.whl
 # The infrastructure targets want ENV said out loud, never the `local` default.
 TARGET_ENV := $(if $(filter file,$(origin ENV)),,$(ENV))
 
-.PHONY: help install lock demo test lint test-fast bench wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop dashboard dashboard-stop browser bench-dashboard tools test-infra check progress solution docs clean
+.PHONY: help install lock demo test lint test-fast bench bench-stream wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop dashboard dashboard-stop browser bench-dashboard tools test-infra check progress solution docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,11 @@ lock: ## Regenerate requirements.lock (every package, with hashes) from the pins
 
 bench: install ## Measure the data generator (1M transactions)
 	$(BIN)/python bench/bench_generator.py 1000000
+
+RATE ?= 1000
+MINUTES ?= 10
+bench-stream: up ## Measure the stream: a plain consumer's ceiling, the stream's catch-up, a soak at RATE events/s for MINUTES (writes docs/benchmarks.md)
+	$(BIN)/python bench/bench_streaming.py --rate $(RATE) --minutes $(MINUTES) --write
 
 bench-dashboard: install ## Time one refresh of the dashboard's overview on the current warehouse (after make demo)
 	$(BIN)/python bench/bench_dashboard.py --env $(ENV)

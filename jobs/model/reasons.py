@@ -20,7 +20,8 @@ Batch (raw CSV -> silver, jobs.refine.silver_rules), in this order:
    UNKNOWN_ACCOUNT because their account is not in silver. No holder is promoted: the pipeline
    never invents a relationship the source did not state.
 
-Stream (Kafka -> silver, jobs.model.contracts.check and jobs.stream.classify), in this order:
+Stream (Kafka -> silver, jobs.model.contracts.check, jobs.stream.classify and jobs.stream.key_rules),
+in this order:
 
 1. The contract check of the payload: MALFORMED_JSON, SCHEMA_VIOLATION, UNKNOWN_EVENT_VERSION
    (a value that does not convert to its silver type is a schema violation).

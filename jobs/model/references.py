@@ -37,6 +37,12 @@ class FactRules:
     references: tuple[Reference, ...]
     business_key: BusinessKey | None = None
 
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The fact's columns these rules read: each reference's, then the business key's."""
+        columns = tuple(reference.column for reference in self.references)
+        return columns + (self.business_key.column,) if self.business_key else columns
+
 
 TRANSACTION_RULES = FactRules((ACCOUNT, PRODUCT), TRANSACTION_ID)
 # Stock snapshots (batch) and stock movements (stream) both name a product.

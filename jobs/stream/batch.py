@@ -8,7 +8,8 @@ interrupts batch N, Spark runs N again on the same offsets and it replaces its o
 instead of adding to it. Dead letters are the exception: see jobs.stream.dead_letters. (The
 reference rules read the batch's silver as it is when a batch runs: a batch run again after the
 batch pipeline loaded a missing account accepts what its first attempt rejected, and replaces
-that attempt's outputs all the same.)
+that attempt's outputs all the same.) The stream's own keys before N come from memory only when
+N follows the batch they were last updated by, and from silver otherwise (jobs.stream.recent_keys).
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pyarrow import fs
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs import storage
@@ -28,13 +28,15 @@ from jobs.config import Settings
 from jobs.model import tables
 from jobs.model.contracts import EventContract
 from jobs.model.reasons import DEAD_LETTER_REASONS
-from jobs.model.references import STREAM_RULES
 from jobs.serve.gold_model import build_fact_transaction
 from jobs.stream.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
 from jobs.stream.dead_letters import DeadLetter, DeadLetterSink
+from jobs.stream.freshness import histogram
+from jobs.stream.key_rules import KeyRecord
 from jobs.stream.lag import KafkaLag
 from jobs.stream.layout import StreamLayout
 from jobs.stream.progress import BatchProgress, progress_before, write_progress
+from jobs.stream.recent_keys import RecentKeys
 from jobs.stream.silver_keys import SilverKeys
 
 
@@ -61,6 +63,7 @@ class StreamTarget:
     options: StreamOptions
     dead_letters: DeadLetterSink
     silver_keys: SilverKeys
+    recent_keys: RecentKeys
     lag: KafkaLag | None = None
 
 
@@ -77,6 +80,7 @@ class BatchReport:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     lag: int | None = None
+    freshness: dict[int, int] = field(default_factory=dict)  # jobs.stream.freshness
 
     def summary(self) -> str:
         rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(self.rejected.items())) or "none"
@@ -89,36 +93,6 @@ class BatchReport:
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _partition_folders(settings: Settings, uri: str, column: str) -> list[str]:
-    """Values of the `column=value` folders directly under `uri`, sorted."""
-    filesystem, path = storage.filesystem(settings, uri)
-    listing = filesystem.get_file_info(fs.FileSelector(path, allow_not_found=True))
-    prefix = f"{column}="
-    return sorted(info.base_name[len(prefix):] for info in listing
-                  if info.type == fs.FileType.Directory and info.base_name.startswith(prefix))
-
-
-def seen_in_silver(spark: SparkSession, target: StreamTarget, watermark: datetime | None, batch_id: int) -> DataFrame | None:
-    """event_id (and the business key, if the contract has one) of the stream's silver from
-    batches before `batch_id` with event_time at or after the watermark: the only ones a new
-    event can repeat (older ones are late anyway)."""
-    settings, silver_uri = target.settings, target.layout.silver
-    if watermark is None:
-        return None
-    days = [day for day in _partition_folders(settings, silver_uri, "event_date") if day >= watermark.date().isoformat()]
-    if not days:
-        return None
-    paths = [storage.spark_path(storage.join(silver_uri, f"event_date={day}")) for day in days]
-    silver = spark.read.option("basePath", storage.spark_path(silver_uri)).parquet(*paths)
-    return silver.where((F.col("batch_id") < batch_id) & (F.col("event_time") >= F.lit(watermark.isoformat()).cast("timestamp_ntz"))) \
-        .select("event_id", *_business_key(target))
-
-
-def _business_key(target: StreamTarget) -> list[str]:
-    key = STREAM_RULES[target.contract.name].business_key
-    return [key.column] if key else []
 
 
 def _overwrite_partitions(frame: DataFrame, uri: str, columns: list[str]) -> None:
@@ -188,11 +162,12 @@ def process_batch(target: StreamTarget, batch: DataFrame, batch_id: int) -> Batc
     rejected = {reason: count for reason, count in tally.outcome.items() if reason is not None}
     rows_in, silver = sum(tally.outcome.values()), tally.outcome[None]
     finished = utc_now()
+    freshness = histogram((finished - produced).total_seconds() for produced in tally.produced)
     write_progress(settings, target.layout.progress, BatchProgress(
         batch_id=batch_id, max_event_time=max_event_time, offsets=offsets, finished_at=finished, watermark=watermark,
-        counts={"rows_in": rows_in, "silver": silver, **rejected}))
+        counts={"rows_in": rows_in, "silver": silver, **rejected}, started_at=started, freshness=freshness))
     lag = target.lag.lag(target.topic, offsets) if target.lag else None
-    return BatchReport(target.topic, batch_id, rows_in, silver, rejected, watermark, started, finished, lag)
+    return BatchReport(target.topic, batch_id, rows_in, silver, rejected, watermark, started, finished, lag, freshness)
 
 
 @dataclass(frozen=True)
@@ -200,46 +175,43 @@ class _Tally:
     outcome: Counter  # reason (None = accepted) -> records
     next_offsets: dict[str, int]  # partition -> offset after its last record in the batch
     newest: datetime | None  # newest accepted event_time
+    produced: list[datetime]  # Kafka timestamps of the accepted records
 
 
-def _tally(classified: DataFrame) -> _Tally:
-    """One pass over the classified batch: records per reason, offsets reached, newest event."""
-    stats = classified.groupBy(REASON, "kafka_partition").agg(
-        F.count(F.lit(1)).alias("records"), F.max("kafka_offset").alias("last"), F.max("event_time").alias("newest")).collect()
-    outcome: Counter = Counter()
+def _tally(records: list[KeyRecord]) -> _Tally:
+    """Records per reason, offsets reached, newest accepted event, when the accepted were produced."""
+    outcome = Counter(record.reason for record in records)
     next_offsets: dict[str, int] = {}
-    for row in stats:
-        outcome[row[REASON]] += row["records"]
-        partition = str(row["kafka_partition"])
-        next_offsets[partition] = max(next_offsets.get(partition, 0), row["last"] + 1)
-    newest = max((row["newest"] for row in stats if row[REASON] is None), default=None)
-    return _Tally(outcome, next_offsets, newest)
+    for record in records:
+        partition = str(record.partition)
+        next_offsets[partition] = max(next_offsets.get(partition, 0), record.offset + 1)
+    accepted = [record for record in records if record.reason is None]
+    newest = max((record.event_time for record in accepted), default=None)
+    return _Tally(outcome, next_offsets, newest, [record.kafka_timestamp for record in accepted])
 
 
 def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started: datetime,
                   watermark: datetime | None) -> _Tally:
     """Write bronze, quarantine, dead letters, gold and silver for the batch's records."""
-    spark, layout = rows.sparkSession, target.layout
+    layout = target.layout
     _overwrite_partitions(bronze_rows(rows, batch_id, started).coalesce(1), layout.bronze,
                           ["event_date", "batch_id"])
-    seen = seen_in_silver(spark, target, watermark, batch_id)
     classified = classify(rows, target.contract, watermark=watermark, max_future=target.options.max_future,
-                          seen=seen, known=target.silver_keys.frames(spark)).persist()
+                          seen=target.recent_keys.before(batch_id, watermark), known=target.silver_keys.keys())
     try:
-        tally = _tally(classified)
+        tally = _tally(classified.records)
         if any(reason is not None for reason in tally.outcome):
-            rejects = classified.filter(F.col(REASON).isNotNull()) \
+            rejects = classified.frame.filter(F.col(REASON).isNotNull()) \
                 .select("kafka_topic", "kafka_partition", "kafka_offset", "key", "value", REASON, DETAIL) \
                 .orderBy("kafka_partition", "kafka_offset").collect()
             _write_quarantine(target, rejects, batch_id)
             target.dead_letters.send(_dead_letters(rejects, batch_id))
         if tally.outcome[None]:
-            silver = silver_rows(classified, target.contract, batch_id, started)
-            # Silver last: `classified` reads silver (the duplicate check), and a write to silver
-            # makes Spark drop that cached plan, so a later use would compute it all again.
+            silver = silver_rows(classified.frame, target.contract, batch_id, started)
             if layout.gold:
                 _write_gold(target, silver, batch_id)
             _overwrite_partitions(silver.coalesce(1), layout.silver, ["event_date", "batch_id"])
+        target.recent_keys.add(batch_id, (record for record in classified.records if record.reason is None))
     finally:
         classified.unpersist()
     return tally

@@ -1,23 +1,26 @@
 """One micro-batch of Kafka records as DataFrames: bronze rows, and every record classified as
 accepted (for silver) or rejected with one reason (see jobs.model.reasons).
 
-Pure DataFrame functions, no I/O, so each rule can be tried on a handful of rows.
+Pure functions of the batch's rows, no I/O, so each rule can be tried on a handful of rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.functions import pandas_udf
 
 from jobs.model.contracts import CONTRACTS, EventContract, check_event
-from jobs.model.reasons import DUPLICATE_EVENT, EVENT_TIME_IN_FUTURE, LATE_EVENT, SCHEMA_VIOLATION
-from jobs.model.references import STREAM_RULES, BusinessKey, Reference
+from jobs.model.reasons import SCHEMA_VIOLATION
+from jobs.model.references import STREAM_RULES
+from jobs.stream.key_rules import KeyRecord, StreamKeys, judge
 
 KAFKA_COLUMNS = ("kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp")
 REASON = "_reason"
@@ -89,20 +92,19 @@ def checked_rows(rows: DataFrame, contract: EventContract) -> DataFrame:
     fields = F.from_json(F.col("value").cast("string"), text_schema)
     typed = {name: _converted(fields[name], sql_type) for name, sql_type in contract.silver_types.items()}
     verdict = rows.select("*", _verdicts(contract.name)(F.col("value")).alias("_verdict"))
-    unconverted = F.coalesce(*[
-        F.when(typed[name].isNull(), F.lit(f"{name}: the value does not convert to {sql_type}"))
-        for name, sql_type in contract.silver_types.items()
-    ])
-    accepted_by_contract = F.col("_verdict.reason").isNull()
-    return verdict.select(
+    checked = verdict.select(
         *KAFKA_COLUMNS,
         "key",
         "value",
         *[typed[name].alias(name) for name in contract.silver_types],
-        F.coalesce(F.col("_verdict.reason"), F.when(accepted_by_contract & unconverted.isNotNull(), F.lit(SCHEMA_VIOLATION)))
-        .alias(REASON),
-        F.coalesce(F.col("_verdict.detail"), F.when(accepted_by_contract, unconverted)).alias(DETAIL),
+        F.col("_verdict.reason").alias(REASON),
+        F.col("_verdict.detail").alias(DETAIL),
     )
+    unconverted = F.coalesce(*[
+        F.when(F.col(name).isNull(), F.lit(f"{name}: the value does not convert to {sql_type}"))
+        for name, sql_type in contract.silver_types.items()
+    ])
+    return _flag(checked, SCHEMA_VIOLATION, unconverted.isNotNull(), unconverted)
 
 
 def _flag(frame: DataFrame, reason: str, failed: Column, detail: Column) -> DataFrame:
@@ -115,93 +117,56 @@ def _flag(frame: DataFrame, reason: str, failed: Column, detail: Column) -> Data
     )
 
 
-def flag_future(frame: DataFrame, max_future: timedelta) -> DataFrame:
-    """event_time later than the record's Kafka timestamp plus `max_future` -> event_time_in_future."""
-    seconds = int(max_future.total_seconds())
-    limit = F.col("kafka_timestamp") + F.expr(f"INTERVAL {seconds} SECONDS")
-    detail = F.format_string(f"event_time %s is more than {seconds} s after the Kafka timestamp %s",
-                             F.col("event_time").cast("string"), F.col("kafka_timestamp").cast("string"))
-    return _flag(frame, EVENT_TIME_IN_FUTURE, F.col("event_time") > limit, detail)
+@dataclass(frozen=True)
+class Classified:
+    """A classified micro-batch: its rows for the writes, and their keys and verdicts on the driver."""
+
+    frame: DataFrame  # every record: typed fields, REASON (NULL = accepted), DETAIL
+    records: list[KeyRecord]  # the same records, sorted by partition and offset
+    checked: DataFrame  # cached, so that the contract check runs once per record
+
+    def unpersist(self) -> None:
+        self.checked.unpersist()
 
 
-def flag_late(frame: DataFrame, watermark: datetime | None) -> DataFrame:
-    """event_time older than the watermark -> late_event; without a watermark nothing is late."""
-    if watermark is None:
-        return frame
-    detail = F.format_string(f"event_time %s is older than the watermark {watermark.isoformat(sep=' ')}",
-                             F.col("event_time").cast("string"))
-    return _flag(frame, LATE_EVENT, F.col("event_time") < _timestamp_literal(watermark), detail)
+def _key_records(checked: DataFrame, columns: tuple[str, ...]) -> list[KeyRecord]:
+    rows = checked.select("kafka_partition", "kafka_offset", "kafka_timestamp", "event_id", "event_time", *columns,
+                          REASON).collect()
+    return [KeyRecord(row["kafka_partition"], row["kafka_offset"], row["kafka_timestamp"], row["event_time"],
+                      row["event_id"], {column: row[column] for column in columns}, row[REASON]) for row in rows]
 
 
-def flag_duplicates(frame: DataFrame, seen: DataFrame | None) -> DataFrame:
-    """event_id already in `seen` (silver so far) or on an earlier passing record of this batch
-    (lower partition, then offset) -> duplicate_event."""
-    if seen is not None:
-        seen_ids = seen.select(F.col("event_id").alias("_seen_id")).distinct()
-        frame = frame.join(seen_ids, F.col("event_id") == F.col("_seen_id"), "left")
-        frame = _flag(frame, DUPLICATE_EVENT, F.col("_seen_id").isNotNull(),
-                      F.lit("event_id is already in silver")).drop("_seen_id")
-    return _flag_repeats(frame, "event_id", DUPLICATE_EVENT)
-
-
-def _flag_repeats(frame: DataFrame, column: str, reason: str) -> DataFrame:
-    """A passing record whose `column` repeats an earlier passing record of the batch -> `reason`."""
-    passing = F.col(REASON).isNull()
-    order = Window.partitionBy(passing, column).orderBy("kafka_partition", "kafka_offset")
-    earlier = F.format_string(f"{column} repeats the record at partition %d, offset %d",
-                              F.first("kafka_partition").over(order), F.first("kafka_offset").over(order))
-    return _flag(frame, reason, F.row_number().over(order) > 1, earlier)
-
-
-def _flag_in(frame: DataFrame, column: str, keys: DataFrame, reason: str, *, when_found: bool, detail: Column) -> DataFrame:
-    """Give passing rows `reason` when `column` is (`when_found`) or is not among `keys`' first column."""
-    matched = frame.join(keys.select(F.col(keys.columns[0]).alias("_key")).distinct(),
-                         F.col(column) == F.col("_key"), "left")
-    found = F.col("_key").isNotNull()
-    return _flag(matched, reason, found if when_found else ~found, detail).drop("_key")
-
-
-def flag_unknown_references(frame: DataFrame, references: tuple[Reference, ...],
-                            known: Mapping[str, DataFrame]) -> DataFrame:
-    """The batch's reference rules (jobs.model.references) against `known`, the batch's silver
-    keys per dataset; a dataset the batch has not written yet knows no key."""
-    for reference in references:
-        column, dataset = reference.column, reference.dataset
-        if dataset in known:
-            detail = F.format_string(f"{column} %s is not in silver {dataset}", F.col(column))
-            frame = _flag_in(frame, column, known[dataset], reference.reason, when_found=False, detail=detail)
-        else:
-            detail = F.format_string(f"{column} %s is not in silver {dataset}: the batch pipeline has not loaded it yet",
-                                     F.col(column))
-            frame = _flag(frame, reference.reason, F.lit(True), detail)
-    return frame
-
-
-def flag_repeated_key(frame: DataFrame, key: BusinessKey | None, seen: DataFrame | None,
-                      known: Mapping[str, DataFrame]) -> DataFrame:
-    """The batch's business key: already in the batch's silver (`known`), in the stream's
-    silver (`seen`) or on an earlier passing record of this batch -> its reason."""
-    if key is None:
-        return frame
-    for earlier, where in ((known.get(key.dataset), f"the batch's silver {key.dataset}"),
-                           (seen.select(key.column) if seen is not None else None, "the stream's silver")):
-        if earlier is not None:
-            detail = F.format_string(f"{key.column} %s is already in {where}", F.col(key.column))
-            frame = _flag_in(frame, key.column, earlier, key.reason, when_found=True, detail=detail)
-    return _flag_repeats(frame, key.column, key.reason)
+def _with_verdicts(checked: DataFrame, verdicts: list[KeyRecord]) -> DataFrame:
+    """`checked` with the key rules' verdicts: a broadcast join, only when there are any."""
+    if not verdicts:
+        return checked
+    found = checked.sparkSession.createDataFrame(
+        [(record.partition, record.offset, record.reason, record.detail) for record in verdicts],
+        "_partition int, _offset long, _key_reason string, _key_detail string")
+    joined = checked.join(F.broadcast(found), (F.col("kafka_partition") == F.col("_partition"))
+                          & (F.col("kafka_offset") == F.col("_offset")), "left")
+    return joined.select(
+        *[F.col(name) for name in checked.columns if name not in (REASON, DETAIL)],
+        F.coalesce(REASON, "_key_reason").alias(REASON),
+        F.coalesce(DETAIL, "_key_detail").alias(DETAIL),
+    )
 
 
 def classify(rows: DataFrame, contract: EventContract, *, watermark: datetime | None, max_future: timedelta,
-             seen: DataFrame | None, known: Mapping[str, DataFrame]) -> DataFrame:
-    """Every Kafka row with the contract's typed fields and REASON (NULL = accepted) and DETAIL.
+             seen: StreamKeys, known: Mapping[str, AbstractSet[str]]) -> Classified:
+    """Every Kafka row with the contract's typed fields and REASON (NULL = accepted) and DETAIL:
+    the contract check in Spark, then the key rules on the driver (jobs.stream.key_rules).
 
-    `seen`: the stream's silver since the watermark (event_id and the business key, if any);
-    `known`: the batch's silver keys per dataset (jobs.stream.silver_keys)."""
+    `seen`: the stream's accepted keys since the watermark (jobs.stream.recent_keys);
+    `known`: the batch's silver keys per dataset (jobs.stream.silver_keys).
+    Call `unpersist` on the result when its frame is no longer needed."""
     rules = STREAM_RULES[contract.name]
-    checked = checked_rows(rows, contract)
-    checked = flag_duplicates(flag_late(flag_future(checked, max_future), watermark), seen)
-    checked = flag_unknown_references(checked, rules.references, known)
-    return flag_repeated_key(checked, rules.business_key, seen, known)
+    checked = checked_rows(rows, contract).persist()
+    records = _key_records(checked, rules.key_columns)
+    passing = [record for record in records if record.reason is None]
+    judge(records, rules, watermark=watermark, max_future=max_future, seen=seen, known=known)
+    verdicts = [record for record in passing if record.reason is not None]
+    return Classified(_with_verdicts(checked, verdicts), records, checked)
 
 
 def silver_rows(classified: DataFrame, contract: EventContract, batch_id: int, ingest_time: datetime) -> DataFrame:

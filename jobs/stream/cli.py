@@ -163,10 +163,15 @@ def run(
                   f"{sum(r.silver_rows for r in reports):,} to silver, {rejected:,} rejected")
 
 
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
+
+
 @app.command()
 @user_errors
 def status(env: EnvOption = "local", topic_prefix: PrefixOption = None) -> None:
-    """Show each topic's last micro-batch (records in, to silver, rejected), watermark and lag."""
+    """Show each topic's last micro-batch (records in, to silver, rejected), watermark and lag, and
+    the last minute's batches, events/s, median batch time and freshness percentiles."""
     topic_prefix = _topic_prefix(env, topic_prefix)
     from jobs.stream.status import stream_status
 
@@ -187,6 +192,15 @@ def status(env: EnvOption = "local", topic_prefix: PrefixOption = None) -> None:
             f"{topic.lag:,}" if topic.lag is not None else "unknown",
         )
     console.print(table)
+    minute = Table(title="The last minute (freshness: seconds from produce to silver)", title_justify="left")
+    for column in ("topic", "batches", "events/s", "batch time", "p50", "p95", "p99"):
+        minute.add_column(column, justify="left" if column == "topic" else "right")
+    for topic in statuses:
+        activity = topic.last_minute
+        minute.add_row(topic.topic, str(activity.batches), f"{activity.events_per_second:,.0f}",
+                       _seconds(activity.median_batch_seconds),
+                       *[_seconds(activity.freshness.get(share)) for share in ("p50", "p95", "p99")])
+    console.print(minute)
     for topic in statuses:
         if topic.lag_error:
             err_console.print(f"lag of {topic.topic} unknown: {topic.lag_error}", highlight=False, soft_wrap=True)

@@ -27,6 +27,7 @@ from jobs.stream.batch import BatchReport, StreamOptions, StreamTarget, process_
 from jobs.stream.dead_letters import DeadLetterSink, KafkaDeadLetters
 from jobs.stream.lag import KafkaLag
 from jobs.stream.layout import StreamLayout, stream_layout
+from jobs.stream.recent_keys import RecentKeys
 from jobs.stream.silver_keys import SilverKeys
 from jobs.stream.spark_kafka import streaming_session
 from jobs.stream.stream_lineage import stream_lineage
@@ -40,13 +41,20 @@ OnBatch = Callable[[BatchReport], None]
 def stream_targets(settings: Settings, topics: Sequence[str], options: StreamOptions, dead_letters: DeadLetterSink,
                    lag: KafkaLag | None = None) -> list[StreamTarget]:
     """One target per platform topic name in `topics` (without prefix)."""
-    return [
-        StreamTarget(settings=settings, topic=prefixed(topic, options.topic_prefix), contract=contract_of(topic),
-                     layout=stream_layout(settings, topic, contract_of(topic)), options=options,
-                     dead_letters=dead_letters, silver_keys=SilverKeys(settings, STREAM_RULES[contract_of(topic).name]),
-                     lag=lag)
-        for topic in topics
-    ]
+    return [stream_target(settings, topic, options, dead_letters, lag) for topic in topics]
+
+
+def stream_target(settings: Settings, topic: str, options: StreamOptions, dead_letters: DeadLetterSink,
+                  lag: KafkaLag | None = None) -> StreamTarget:
+    """The target of one platform topic name (without prefix)."""
+    contract = contract_of(topic)
+    layout = stream_layout(settings, topic, contract)
+    rules = STREAM_RULES[contract.name]
+    business_key = rules.business_key.column if rules.business_key else None
+    return StreamTarget(settings=settings, topic=prefixed(topic, options.topic_prefix), contract=contract,
+                        layout=layout, options=options, dead_letters=dead_letters,
+                        silver_keys=SilverKeys(settings, rules), recent_keys=RecentKeys(settings, layout.silver, business_key),
+                        lag=lag)
 
 
 def require_checkpoint_with_data(settings: Settings, layout: StreamLayout) -> None:

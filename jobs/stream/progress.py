@@ -1,7 +1,8 @@
 """What the stream of one topic has done so far: one small JSON file per micro-batch.
 
 After batch N the file `<N>.json` records the newest event_time accepted into silver up to and
-including N, the next Kafka offset to read per partition, when N finished and its counts.
+including N, the next Kafka offset to read per partition, when N started and finished, its
+counts and the freshness of its accepted events (jobs.stream.freshness).
 
 The watermark of batch N is the newest event_time accepted by batches before N minus the
 allowed delay; it is read from the file of the latest batch before N, so a batch that runs
@@ -20,8 +21,9 @@ from pyarrow import fs
 from jobs import storage
 from jobs.config import Settings
 
-# Older files are only needed by `status` and the next batch: a few are enough.
-KEEP_FILES = 20
+# Older files are only needed by the next batch and by `status`, which reads the last minute:
+# five minutes of one-second batches.
+KEEP_FILES = 300
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class BatchProgress:
     finished_at: datetime
     watermark: datetime | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    started_at: datetime | None = None
+    freshness: dict[int, int] = field(default_factory=dict)  # tenths of a second -> events
 
     def watermark_after(self, delay: timedelta) -> datetime | None:
         """The watermark the next batch applies."""
@@ -41,16 +45,21 @@ class BatchProgress:
 
     def to_json(self) -> str:
         data = asdict(self)
-        for name in ("max_event_time", "finished_at", "watermark"):
+        for name in _TIMES:
             data[name] = data[name].isoformat() if data[name] else None
         return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> BatchProgress:
         data = json.loads(text)
-        for name in ("max_event_time", "finished_at", "watermark"):
-            data[name] = datetime.fromisoformat(data[name]) if data[name] else None
+        for name in _TIMES:
+            data[name] = datetime.fromisoformat(data[name]) if data.get(name) else None
+        # JSON keys are text; files written before these fields have none.
+        data["freshness"] = {int(tenths): count for tenths, count in data.get("freshness", {}).items()}
         return cls(**data)
+
+
+_TIMES = ("max_event_time", "finished_at", "watermark", "started_at")
 
 
 def _file_name(batch_id: int) -> str:
@@ -77,6 +86,17 @@ def progress_before(settings: Settings, progress_uri: str, batch_id: int) -> Bat
 def latest_progress(settings: Settings, progress_uri: str) -> BatchProgress | None:
     known = _batch_ids(settings, progress_uri)
     return _read(settings, progress_uri, known[-1]) if known else None
+
+
+def progress_since(settings: Settings, progress_uri: str, since: datetime) -> list[BatchProgress]:
+    """The kept batches that finished at or after `since` (naive UTC), oldest first."""
+    recent = []
+    for batch_id in reversed(_batch_ids(settings, progress_uri)):
+        progress = _read(settings, progress_uri, batch_id)
+        if progress.finished_at < since:
+            break
+        recent.append(progress)
+    return recent[::-1]
 
 
 def write_progress(settings: Settings, progress_uri: str, progress: BatchProgress) -> None:

@@ -1,8 +1,8 @@
 """The batch's silver keys a stream checks its events against (jobs.model.references): the
 accounts and products a fact may name, and the transaction ids the batch already holds.
 
-Read with pyarrow (the key column only) and handed to Spark as a small DataFrame; read again
-only when the batch has rewritten the dataset, which a micro-batch sees from the file listing.
+Read with pyarrow (the key column only) into a plain set; read again only when the batch has
+rewritten the dataset, which a micro-batch sees from the file listing.
 A dataset that is being rewritten (its files there but not yet Spark's `_SUCCESS` marker) keeps
 the keys read before, so a batch run beside the stream does not make every fact unknown.
 """
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pyarrow import fs
-from pyspark.sql import DataFrame, SparkSession
 
 from jobs import lake, storage
 from jobs.config import Settings
@@ -29,7 +28,7 @@ SUCCESS_MARKER = "_SUCCESS"
 @dataclass(frozen=True)
 class _Loaded:
     listing: tuple[tuple[str, int, int], ...]  # (path, size, mtime ns) of each part file
-    keys: DataFrame
+    keys: frozenset[str]
 
 
 def wanted_keys(rules: FactRules) -> dict[str, str]:
@@ -49,16 +48,16 @@ class SilverKeys:
         self._loaded: dict[str, _Loaded] = {}
         self._reported_missing: set[str] = set()
 
-    def frames(self, spark: SparkSession) -> dict[str, DataFrame]:
-        """Dataset -> a one-column DataFrame of its keys, for each dataset the batch has written."""
-        frames = {}
+    def keys(self) -> dict[str, frozenset[str]]:
+        """Dataset -> its keys, for each dataset the batch has written."""
+        keys = {}
         for dataset, column in self.wanted.items():
-            loaded = self._refresh(spark, dataset, column)
+            loaded = self._refresh(dataset, column)
             if loaded is not None:
-                frames[dataset] = loaded.keys
-        return frames
+                keys[dataset] = loaded.keys
+        return keys
 
-    def _refresh(self, spark: SparkSession, dataset: str, column: str) -> _Loaded | None:
+    def _refresh(self, dataset: str, column: str) -> _Loaded | None:
         uri = lake.dataset_uri(self.settings, "silver", dataset)
         filesystem, path = storage.filesystem(self.settings, uri)
         infos = filesystem.get_file_info(fs.FileSelector(path, allow_not_found=True))
@@ -76,8 +75,7 @@ class SilverKeys:
         if previous is not None and previous.listing == listing:
             return previous
         table = ds.dataset([part for part, _, _ in parts], filesystem=filesystem, format="parquet").to_table(columns=[column])
-        unique = pc.unique(table.column(column)).drop_null()
-        keys = spark.createDataFrame([(value,) for value in unique.to_pylist()], f"{column} string")
+        keys = frozenset(pc.unique(table.column(column)).drop_null().to_pylist())
         self._loaded[dataset] = loaded = _Loaded(listing, keys)
         self._reported_missing.discard(dataset)
         return loaded

@@ -11,13 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.model.contracts import TRANSACTION
-from jobs.model.references import TRANSACTION_RULES
-from jobs.stream.batch import StreamOptions, StreamTarget, process_batch
+from jobs.stream.batch import StreamOptions, process_batch
 from jobs.stream.dead_letters import DeadLetter
-from jobs.stream.layout import stream_layout
+from jobs.stream.job import stream_target
 from jobs.stream.progress import latest_progress
-from jobs.stream.silver_keys import SilverKeys
 from stream_io import read_lake, transaction_document
 
 pytestmark = pytest.mark.spark
@@ -37,10 +34,7 @@ class MemorySink:
 @pytest.fixture
 def target(local_settings, silver_references):
     silver_references(local_settings)
-    return StreamTarget(settings=local_settings, topic="transactions", contract=TRANSACTION,
-                        layout=stream_layout(local_settings, "transactions", TRANSACTION),
-                        options=StreamOptions(watermark_delay=DELAY), dead_letters=MemorySink(),
-                        silver_keys=SilverKeys(local_settings, TRANSACTION_RULES))
+    return stream_target(local_settings, "transactions", StreamOptions(watermark_delay=DELAY), MemorySink())
 
 
 def _batch(spark, payloads: list[bytes], first_offset: int, partition: int = 0):
@@ -145,3 +139,22 @@ def test_a_transaction_sent_again_under_a_new_event_id_is_kept_once(spark, targe
                       strict=True)) == sorted([(original["transaction_id"], original["amount"]), ("T00000002", transaction_document(2)["amount"])])
     # Nothing is missing from silver: the first stays, so a repeat goes to quarantine only.
     assert target.dead_letters.letters == []
+
+
+def test_a_new_process_knows_what_the_stream_accepted_before_it_started(spark, target):
+    newest = datetime.now(UTC).replace(microsecond=0)
+    first = [transaction_document(number, newest - timedelta(minutes=number)) for number in range(3)]
+    process_batch(target, _batch(spark, [json.dumps(document).encode() for document in first], 0), 0)
+    process_batch(target, _batch(spark, [json.dumps(transaction_document(5, newest)).encode()], 3), 1)
+    payloads = [json.dumps(first[1]).encode(),  # the same event again
+                json.dumps({**transaction_document(6, newest), "transaction_id": first[2]["transaction_id"]}).encode(),
+                json.dumps(transaction_document(7, newest)).encode()]
+    batch = _batch(spark, payloads, 4)
+
+    in_memory = process_batch(target, batch, 2)
+    restarted = stream_target(target.settings, "transactions", target.options, MemorySink())
+    from_silver = process_batch(restarted, batch, 2)
+
+    assert in_memory.rejected == from_silver.rejected == {"duplicate_event": 1, "duplicate_transaction_id": 1}
+    assert _quarantine(target, 2) == sorted([("duplicate_event", payloads[0].decode()),
+                                             ("duplicate_transaction_id", payloads[1].decode())])

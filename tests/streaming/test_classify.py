@@ -11,6 +11,7 @@ import pytest
 
 from jobs.model.contracts import INVENTORY_MOVEMENT, TRANSACTION
 from jobs.stream.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
+from jobs.stream.key_rules import StreamKeys
 from stream_io import movement_document, transaction_document, utc_text
 
 pytestmark = pytest.mark.spark
@@ -40,13 +41,12 @@ def _json(document: dict) -> bytes:
     return json.dumps(document).encode()
 
 
-def _known(spark, accounts=tuple(f"A{n:06d}" for n in range(50)), products=tuple(f"P{n:04d}" for n in range(20)),
+def _known(accounts=tuple(f"A{n:06d}" for n in range(50)), products=tuple(f"P{n:04d}" for n in range(20)),
            transactions=()):
     """The batch's silver keys, as jobs.stream.silver_keys hands them over."""
-    known = {"accounts": spark.createDataFrame([(key,) for key in accounts], "account_id string"),
-             "products": spark.createDataFrame([(key,) for key in products], "product_id string")}
+    known = {"accounts": frozenset(accounts), "products": frozenset(products)}
     if transactions:
-        known["transactions"] = spark.createDataFrame([(key,) for key in transactions], "transaction_id string")
+        known["transactions"] = frozenset(transactions)
     return known
 
 
@@ -75,12 +75,11 @@ def test_each_record_gets_the_first_reason_that_applies(spark):
         (3, _json(_doc(12, transaction_id="TBATCH1"))),
         (3, _json(_doc(13, transaction_id=streamed_before["transaction_id"]))),
     ]
-    seen = spark.createDataFrame([(in_silver["event_id"], in_silver["transaction_id"]),
-                                  (streamed_before["event_id"], streamed_before["transaction_id"])],
-                                 "event_id string, transaction_id string")
+    seen = StreamKeys({in_silver["event_id"], streamed_before["event_id"]},
+                      {in_silver["transaction_id"], streamed_before["transaction_id"]})
     classified = classify(_records(spark, payloads), TRANSACTION, watermark=WATERMARK, max_future=MAX_FUTURE,
-                          seen=seen, known=_known(spark, transactions=("TBATCH1",)))
-    rows = classified.collect()
+                          seen=seen, known=_known(transactions=("TBATCH1",)))
+    rows = classified.frame.collect()
     reasons = {(row["kafka_partition"], row["kafka_offset"]): row[REASON] for row in rows}
     assert reasons == {
         (0, 0): None,
@@ -110,9 +109,9 @@ def test_each_record_gets_the_first_reason_that_applies(spark):
 
 def test_before_the_batch_has_loaded_a_dimension_every_reference_to_it_is_unknown(spark):
     payloads = [(0, _json(_doc(1)))]
-    classified = classify(_records(spark, payloads), TRANSACTION, watermark=None, max_future=MAX_FUTURE, seen=None,
+    classified = classify(_records(spark, payloads), TRANSACTION, watermark=None, max_future=MAX_FUTURE, seen=StreamKeys(),
                           known={})
-    (row,) = classified.collect()
+    (row,) = classified.frame.collect()
     assert row[REASON] == "unknown_account"
     assert row[DETAIL] == "account_id A000001 is not in silver accounts: the batch pipeline has not loaded it yet"
 
@@ -123,23 +122,23 @@ def test_movements_need_a_known_product_and_have_no_business_key(spark):
     rows = [(b"P0001", _json(document), "inventory_movements", 0, offset, NOW)
             for offset, document in enumerate((first, other, again))]
     records = kafka_rows(spark.createDataFrame(rows, KAFKA_SCHEMA))
-    classified = classify(records, INVENTORY_MOVEMENT, watermark=None, max_future=MAX_FUTURE, seen=None,
-                          known=_known(spark, accounts=()))
-    assert [row[REASON] for row in classified.orderBy("kafka_offset").collect()] == [None, "unknown_product", None]
+    classified = classify(records, INVENTORY_MOVEMENT, watermark=None, max_future=MAX_FUTURE, seen=StreamKeys(),
+                          known=_known(accounts=()))
+    assert [row[REASON] for row in classified.frame.orderBy("kafka_offset").collect()] == [None, "unknown_product", None]
 
 
 def test_without_a_watermark_nothing_is_late(spark):
     payloads = [(0, _json(_doc(1, minutes=-60 * 24 * 365)))]
-    classified = classify(_records(spark, payloads), TRANSACTION, watermark=None, max_future=MAX_FUTURE, seen=None, known=_known(spark))
-    assert [row[REASON] for row in classified.collect()] == [None]
+    classified = classify(_records(spark, payloads), TRANSACTION, watermark=None, max_future=MAX_FUTURE, seen=StreamKeys(), known=_known())
+    assert [row[REASON] for row in classified.frame.collect()] == [None]
 
 
 def test_accepted_events_reach_silver_typed_as_in_the_payload(spark):
     document = _doc(12, minutes=-1, amount="1234567890.05", quantity=3)
     classified = classify(_records(spark, [(0, _json(document))]), TRANSACTION, watermark=WATERMARK,
-                          max_future=MAX_FUTURE, seen=None, known=_known(spark))
+                          max_future=MAX_FUTURE, seen=StreamKeys(), known=_known())
     ingest = datetime(2026, 5, 4, 12, 0, 30)
-    (row,) = silver_rows(classified, TRANSACTION, 7, ingest).collect()
+    (row,) = silver_rows(classified.frame, TRANSACTION, 7, ingest).collect()
     event_time = (NOW - timedelta(minutes=1)).replace(tzinfo=None)
     assert row["event_id"] == document["event_id"]
     assert row["amount"] == Decimal("1234567890.05") and row["quantity"] == 3
@@ -164,5 +163,5 @@ def test_the_contract_timestamp_text_is_read_as_utc(spark):
     document = transaction_document(1, moment)
     assert document["event_time"] == utc_text(moment)
     classified = classify(_records(spark, [(0, _json(document))], kafka_time=moment), TRANSACTION, watermark=None,
-                          max_future=MAX_FUTURE, seen=None, known=_known(spark))
-    assert classified.collect()[0]["event_time"] == moment.replace(tzinfo=None)
+                          max_future=MAX_FUTURE, seen=StreamKeys(), known=_known())
+    assert classified.frame.collect()[0]["event_time"] == moment.replace(tzinfo=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -46,7 +47,7 @@ def test_valid_events_land_once_in_silver_and_gold_even_when_sent_twice(stream_s
     layout = _layout(stream_settings)
 
     _send(stream_settings, topic, messages)
-    _stream_once(stream_settings, topic_prefix)
+    first = _stream_once(stream_settings, topic_prefix)
     _send(stream_settings, topic, messages)
     reports = _stream_once(stream_settings, topic_prefix)
 
@@ -57,8 +58,21 @@ def test_valid_events_land_once_in_silver_and_gold_even_when_sent_twice(stream_s
     assert sum(report.rejected.get("duplicate_event", 0) for report in reports) == 300
     assert _column(stream_settings, layout.quarantine, "reason") == ["duplicate_event"] * 300
     assert read_topic(stream_settings.kafka.bootstrap_servers, dead_letter_topic(topic)) == []
-    (status,) = stream_status(stream_settings, ["transactions"], topic_prefix)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    (status,) = stream_status(stream_settings, ["transactions"], topic_prefix, now=now)
     assert (status.last_batch, status.lag, status.counts["duplicate_event"]) == (reports[-1].batch_id, 0, 300)
+    # The last minute, recounted from the runs' reports and from silver's Kafka timestamps.
+    in_window = {report.batch_id: report for report in first + reports if report.finished_at >= now - timedelta(minutes=1)}
+    assert status.last_minute.batches == len(in_window)
+    assert status.last_minute.events_per_second == pytest.approx(sum(r.rows_in for r in in_window.values()) / 60)
+    silver = read_lake(stream_settings, layout.silver)
+    freshness = sorted((in_window[batch].finished_at - produced).total_seconds() for batch, produced in
+                       zip(silver.column("batch_id").to_pylist(), silver.column("kafka_timestamp").to_pylist(), strict=True)
+                       if batch in in_window)
+    for share in (50, 95, 99):
+        # Times are whole microseconds: round away float noise before taking the tenth above.
+        expected = math.ceil(round(freshness[math.ceil(share / 100 * len(freshness)) - 1] * 10, 6)) / 10 if freshness else None
+        assert status.last_minute.freshness[f"p{share}"] == pytest.approx(expected)
 
 
 def test_bad_events_go_to_the_dead_letter_topic_and_quarantine_with_their_reason(stream_settings, topic_prefix):

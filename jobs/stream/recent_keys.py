@@ -1,0 +1,98 @@
+"""The stream's own accepted keys since the watermark (event ids, and the business key if the
+contract has one), kept in memory from one micro-batch to the next instead of reread from
+silver each time.
+
+Batch N must judge exactly as if it had read silver's batches before N (the exactly-once rule
+of jobs.stream.batch). So the memory is used only when N follows the last batch it recorded;
+at a start, after a crash or when Spark runs a batch again, it is rebuilt from silver's
+batches before N. Keys whose event_time falls below the watermark are dropped: an event that
+old is late anyway.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from datetime import datetime
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from jobs import storage
+from jobs.config import Settings
+from jobs.stream.key_rules import KeyRecord, StreamKeys
+
+
+class RecentKeys:
+    """Accepted keys of one stream's silver with their event_time, since the watermark."""
+
+    def __init__(self, settings: Settings, silver_uri: str, business_key: str | None) -> None:
+        self.settings = settings
+        self.silver_uri = silver_uri
+        self.business_key = business_key
+        self._through: int | None = None  # the last batch whose keys are in memory
+        self._event_ids: dict[str, datetime] = {}
+        self._business_keys: dict[str, datetime] = {}
+        self._by_time: list[tuple[datetime, str, str]] = []  # (event_time, kind, key), a heap
+
+    def before(self, batch_id: int, watermark: datetime | None) -> StreamKeys:
+        """The keys that silver's batches before `batch_id` hold at or after `watermark`."""
+        if self._through != batch_id - 1:
+            self._reload(batch_id, watermark)
+        if watermark is None:  # nothing was accepted before this batch
+            return StreamKeys()
+        self._drop_before(watermark)
+        return StreamKeys(self._event_ids.keys(), self._business_keys.keys())
+
+    def add(self, batch_id: int, accepted: Iterable[KeyRecord]) -> None:
+        """Record what batch `batch_id` wrote to silver (call after its silver write)."""
+        for record in accepted:
+            self._remember("event_id", record.event_id, record.event_time)
+            if self.business_key:
+                self._remember("business_key", record.keys[self.business_key], record.event_time)
+        self._through = batch_id
+
+    def _remember(self, kind: str, key: str, event_time: datetime) -> None:
+        keys = self._event_ids if kind == "event_id" else self._business_keys
+        keys[key] = max(event_time, keys.get(key, event_time))
+        heapq.heappush(self._by_time, (event_time, kind, key))
+
+    def _drop_before(self, watermark: datetime) -> None:
+        while self._by_time and self._by_time[0][0] < watermark:
+            _, kind, key = heapq.heappop(self._by_time)
+            keys = self._event_ids if kind == "event_id" else self._business_keys
+            if keys.get(key) is not None and keys[key] < watermark:
+                del keys[key]
+
+    def _reload(self, batch_id: int, watermark: datetime | None) -> None:
+        self._event_ids.clear()
+        self._business_keys.clear()
+        self._by_time.clear()
+        self._through = batch_id - 1
+        if watermark is None:
+            return
+        columns = ["event_id", "event_time", *([self.business_key] if self.business_key else [])]
+        for table in self._silver_since(watermark, batch_id, columns):
+            event_times = table.column("event_time").to_pylist()
+            for event_id, event_time in zip(table.column("event_id").to_pylist(), event_times, strict=True):
+                self._remember("event_id", event_id, event_time)
+            if self.business_key:
+                for key, event_time in zip(table.column(self.business_key).to_pylist(), event_times, strict=True):
+                    self._remember("business_key", key, event_time)
+
+    def _silver_since(self, watermark: datetime, batch_id: int, columns: list[str]):
+        """Silver's rows of batches before `batch_id` with event_time at or after `watermark`,
+        reading only the days from the watermark's on."""
+        first_day = f"event_date={watermark.date().isoformat()}"
+        for day in storage.subfolders(self.settings, self.silver_uri):
+            if not day.startswith("event_date=") or day < first_day:
+                continue
+            batches = [folder for folder in storage.subfolders(self.settings, storage.join(self.silver_uri, day))
+                       if folder.startswith("batch_id=") and int(folder.removeprefix("batch_id=")) < batch_id]
+            files = [path for folder in batches
+                     for path in storage.parquet_files(self.settings, storage.join(self.silver_uri, day, folder))]
+            if not files:
+                continue
+            filesystem, _ = storage.filesystem(self.settings, self.silver_uri)
+            table = ds.dataset(files, filesystem=filesystem, format="parquet").to_table(columns=columns)
+            yield table.filter(pc.greater_equal(table.column("event_time"), watermark))
