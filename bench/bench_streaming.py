@@ -47,6 +47,7 @@ from jobs.stream.job import run_stream
 from jobs.stream.producer import produce
 from jobs.stream.segment import run_live_segment
 from jobs.stream.sources import Catalogue, catalogue_from_silver, synthetic_transactions
+from jobs.stream.spark_kafka import streaming_session
 from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, dead_letter_topic, ensure_topics, prefixed
 
 LAKE_LAYERS = ("raw", "bronze", "silver", "gold", "quarantine")
@@ -87,6 +88,7 @@ def _copy_dimensions(source: Settings, target: Settings) -> None:
     for dataset in ("accounts", "products"):
         source_fs, source_path = storage.filesystem(source, lake.dataset_uri(source, "silver", dataset))
         target_fs, target_path = storage.filesystem(target, lake.dataset_uri(target, "silver", dataset))
+        target_fs.create_dir(target_path, recursive=True)
         fs.copy_files(source_path, target_path, source_filesystem=source_fs, destination_filesystem=target_fs)
 
 
@@ -231,6 +233,7 @@ def main() -> None:
     run = uuid.uuid4().hex[:8]
     started = datetime.now(UTC)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    streaming_session(base)  # first: the batch run below would start Spark without the Kafka source
     with tempfile.TemporaryDirectory(prefix="rtdp-bench-") as folder:
         # Silver accounts and products from a small batch run: what the synthetic events name and
         # what the stream checks them against.

@@ -45,6 +45,8 @@ class SilverKeys:
     def __init__(self, settings: Settings, rules: FactRules) -> None:
         self.settings = settings
         self.wanted = wanted_keys(rules)
+        # Without its references a fact is rejected; without the batch's own facts, nothing is.
+        self.required = {reference.dataset for reference in rules.references}
         self._loaded: dict[str, _Loaded] = {}
         self._reported_missing: set[str] = set()
 
@@ -66,7 +68,7 @@ class SilverKeys:
                        if info.type == fs.FileType.File and info.base_name.endswith(".parquet"))
         previous = self._loaded.get(dataset)
         if not parts or SUCCESS_MARKER not in names:
-            if previous is None and parts == [] and dataset not in self._reported_missing:
+            if previous is None and parts == [] and dataset in self.required and dataset not in self._reported_missing:
                 self._reported_missing.add(dataset)
                 log.warning("no silver %s at %s yet: events that name one are rejected until the batch pipeline "
                             "has loaded it (`rtdp run`)", dataset, uri)
