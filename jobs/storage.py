@@ -88,6 +88,11 @@ def parquet_files(settings: Settings, folder_uri: str) -> list[str]:
     return [info.path for info in listing if info.type == fs.FileType.File and info.path.endswith(".parquet")]
 
 
+def file_uris(uri: str, paths: list[str]) -> list[str]:
+    """`paths` of files in the filesystem of `uri` (storage.filesystem) as URIs (s3:// kept)."""
+    return [f"s3://{path}" if is_s3(uri) else path for path in paths]
+
+
 def subfolders(settings: Settings, uri: str) -> list[str]:
     """Names of the folders directly inside `uri`, sorted; [] if it is absent."""
     filesystem_, path = filesystem(settings, uri)

@@ -24,6 +24,7 @@ from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.resources import sql_dir
 from jobs.serve import publication
+from jobs.stream.compaction import batch_files
 from jobs.trust.lineage.emit import JobRun, job_run
 from jobs.trust.lineage.table import LINEAGE_EVENTS_TABLE, load_lineage_events
 
@@ -159,20 +160,20 @@ def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, locate
 
 
 def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, key: str) -> list[str]:
-    """Append the streaming job's micro-batches (`<gold>/<table>_stream/batch_id=N/`) to a fact.
+    """Append the streaming job's micro-batches (`<gold>/<table>_stream/batch_id=N/`, read as
+    jobs.stream.compaction says) to a fact.
 
     A key the batch pipeline already loaded wins, so replaying history through the stream
     never counts an event twice.
     """
     folder = storage.join(settings.layer_uri("gold"), f"{table}_stream")
-    batches = [storage.join(folder, batch) for batch in storage.subfolders(settings, folder)
-               if storage.parquet_files(settings, storage.join(folder, batch))]
-    if not batches:
+    files = storage.file_uris(folder, batch_files(settings, folder))
+    if not files:
         return []
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
-    patterns = ", ".join(sql_literal(storage.join(batch, "*.parquet")) for batch in batches)
+    listed = ", ".join(sql_literal(file) for file in files)
     connection.execute(
-        f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM read_parquet([{patterns}]) AS increment "
+        f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM read_parquet([{listed}]) AS increment "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS loaded WHERE loaded.{key} = increment.{key})"
     )
     return [f"gold.{table}_stream"]

@@ -1,4 +1,4 @@
-"""`rtdp stream produce|run|status|start|stop|health|supervise|demo`: the real-time path from the command line."""
+"""`rtdp stream produce|run|status|compact|start|stop|health|supervise|demo`: the real-time path from the command line."""
 
 from __future__ import annotations
 
@@ -204,6 +204,31 @@ def status(env: EnvOption = "local", topic_prefix: PrefixOption = None) -> None:
     for topic in statuses:
         if topic.lag_error:
             err_console.print(f"lag of {topic.topic} unknown: {topic.lag_error}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@user_errors
+def compact(
+    env: EnvOption = "local",
+    topic: TopicsOption = None,
+    grace_seconds: Annotated[float, typer.Option(
+        help="Seconds between a compaction's commit and the deletion of the files it replaced (for readers that "
+             "listed them just before).", min=0)] = 30.0,
+) -> None:
+    """Rewrite each streamed folder's micro-batch files (bronze and silver per day, gold) into one
+    file, beside the running stream; readers never see a row twice or miss one."""
+    from jobs.stream.compaction import compact_streams
+
+    compactions = compact_streams(load_settings(env), _topics(topic), grace_s=grace_seconds)
+    if not compactions:
+        console.print("Nothing to compact: every streamed folder holds at most one file of finished batches.")
+        return
+    table = Table(title="Compacted (batches up to the one before each stream's last)", title_justify="left")
+    for column in ("folder", "batches", "files", "rows"):
+        table.add_column(column, justify="left" if column == "folder" else "right")
+    for done in compactions:
+        table.add_row(done.folder, f"{done.first}-{done.last}", f"{done.files} -> 1", f"{done.rows:,}")
+    console.print(table)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from jobs.errors import PlatformError
+from jobs.stream.topics import CLIENT_LOG
 
 
 class KafkaLag:
@@ -13,7 +14,7 @@ class KafkaLag:
     def __init__(self, bootstrap_servers: str) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "rtdp-stream-lag",
-                                   "enable.auto.commit": False})
+                                   "enable.auto.commit": False, "logger": CLIENT_LOG})
 
     def offset_range(self, topic: str, timeout_s: float = 10) -> dict[str, tuple[int, int]]:
         """Partition (as text, like the progress files) -> (first offset kept, offset after the last)."""

@@ -8,7 +8,6 @@ events, never assumes success.
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +17,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from jobs.errors import PlatformError
 from jobs.stream.events import OutgoingEvent
+from jobs.stream.topics import CLIENT_LOG
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,11 @@ class ProduceSummary:
         return self.sent / self.seconds if self.seconds > 0 else 0.0
 
 
-# librdkafka's own log, at errors only: the warnings are retries it recovers from by itself (e.g.
-# "Coordinator load in progress" while a fresh broker starts), and delivery reports count failures.
-_client_log = logging.getLogger("rtdp.kafka_client")
-_client_log.setLevel(logging.ERROR)
 
 
 def idempotent_producer(bootstrap_servers: str, delivery_timeout_s: float = 60) -> Producer:
     return Producer({
-        "logger": _client_log,
+        "logger": CLIENT_LOG,
         "bootstrap.servers": bootstrap_servers,
         "enable.idempotence": True,
         "acks": "all",

@@ -20,6 +20,7 @@ import pyarrow.dataset as ds
 
 from jobs import storage
 from jobs.config import Settings
+from jobs.stream.compaction import batch_files
 from jobs.stream.key_rules import KeyRecord, StreamKeys
 
 
@@ -84,15 +85,11 @@ class RecentKeys:
         """Silver's rows of batches before `batch_id` with event_time at or after `watermark`,
         reading only the days from the watermark's on."""
         first_day = f"event_date={watermark.date().isoformat()}"
+        filesystem, _ = storage.filesystem(self.settings, self.silver_uri)
         for day in storage.subfolders(self.settings, self.silver_uri):
             if not day.startswith("event_date=") or day < first_day:
                 continue
-            batches = [folder for folder in storage.subfolders(self.settings, storage.join(self.silver_uri, day))
-                       if folder.startswith("batch_id=") and int(folder.removeprefix("batch_id=")) < batch_id]
-            files = [path for folder in batches
-                     for path in storage.parquet_files(self.settings, storage.join(self.silver_uri, day, folder))]
-            if not files:
-                continue
-            filesystem, _ = storage.filesystem(self.settings, self.silver_uri)
-            table = ds.dataset(files, filesystem=filesystem, format="parquet").to_table(columns=columns)
-            yield table.filter(pc.greater_equal(table.column("event_time"), watermark))
+            files = batch_files(self.settings, storage.join(self.silver_uri, day), before=batch_id)
+            if files:
+                table = ds.dataset(files, filesystem=filesystem, format="parquet").to_table(columns=columns)
+                yield table.filter(pc.greater_equal(table.column("event_time"), watermark))

@@ -6,6 +6,7 @@ dead-letter topic); tests/streaming/test_topics.py keeps the two in step.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from confluent_kafka import KafkaError, KafkaException
@@ -24,6 +25,12 @@ DLQ_SUFFIX = ".dlq"
 # Partitions when this code creates a topic (the local stack); Terraform sets them elsewhere.
 EVENT_PARTITIONS = 3
 DLQ_PARTITIONS = 1
+
+# librdkafka's own log, for every client of the stream, at errors only: the warnings and notices
+# are retries it recovers from by itself (e.g. "Coordinator load in progress" while a fresh broker
+# starts) and shutdown chatter; delivery reports and the callers count real failures.
+CLIENT_LOG = logging.getLogger("rtdp.kafka_client")
+CLIENT_LOG.setLevel(logging.ERROR)
 
 
 # Like var.topic_prefix of modules/kafka_topics: empty, or lower-case text ending with a dot.
@@ -52,7 +59,7 @@ def ensure_topics(bootstrap_servers: str, topics: list[str], timeout_s: float = 
     """Create each event topic and its dead-letter topic unless it exists; the names created."""
     wanted = [NewTopic(topic, num_partitions=EVENT_PARTITIONS, replication_factor=1) for topic in topics]
     wanted += [NewTopic(dead_letter_topic(topic), num_partitions=DLQ_PARTITIONS, replication_factor=1) for topic in topics]
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, "logger": CLIENT_LOG})
     created = []
     for name, future in admin.create_topics(wanted, operation_timeout=timeout_s, request_timeout=timeout_s).items():
         try:

@@ -29,11 +29,11 @@ from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.contracts import TRANSACTION
 from jobs.serve.warehouse import attach_object_store, connect, sql_literal
+from jobs.stream.compaction import batch_files
 from jobs.stream.layout import stream_layout
 from jobs.stream.progress import latest_progress
 
 STREAMED_TOPIC = "transactions"
-_BATCH_FOLDER = re.compile(r"^batch_id=(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,12 @@ class StreamPosition:
 
 def _files(settings: Settings, folder: str) -> list[str]:
     """The Parquet files directly in `folder` as URIs DuckDB reads (s3:// kept)."""
-    scheme = "s3://" if storage.is_s3(folder) else ""
-    return [scheme + path for path in storage.parquet_files(settings, folder)]
+    return storage.file_uris(folder, storage.parquet_files(settings, folder))
 
 
 def _batch_files(settings: Settings, folder: str, last_batch: int) -> list[str]:
-    """The files of `folder/batch_id=N/` for every N up to `last_batch`."""
-    files = []
-    for name in storage.subfolders(settings, folder):
-        match = _BATCH_FOLDER.match(name)
-        if match and int(match.group(1)) <= last_batch:
-            files += _files(settings, storage.join(folder, name))
-    return files
+    """The files of `folder`'s micro-batches up to `last_batch`, each row once (jobs.stream.compaction)."""
+    return storage.file_uris(folder, batch_files(settings, folder, through=last_batch))
 
 
 def _view(connection: duckdb.DuckDBPyConnection, name: str, files: list[str], select: str, empty: str) -> None:
