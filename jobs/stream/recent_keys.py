@@ -12,6 +12,7 @@ old is late anyway.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -34,7 +35,9 @@ class RecentKeys:
         self._through: int | None = None  # the last batch whose keys are in memory
         self._event_ids: dict[str, datetime] = {}
         self._business_keys: dict[str, datetime] = {}
-        self._by_time: list[tuple[datetime, str, str]] = []  # (event_time, kind, key), a heap
+        # (event_time, order of arrival, event_id, business key), a heap: the oldest first.
+        self._by_time: list[tuple[datetime, int, str, str | None]] = []
+        self._order = itertools.count()
 
     def before(self, batch_id: int, watermark: datetime | None) -> StreamKeys:
         """The keys that silver's batches before `batch_id` hold at or after `watermark`."""
@@ -48,22 +51,23 @@ class RecentKeys:
     def add(self, batch_id: int, accepted: Iterable[KeyRecord]) -> None:
         """Record what batch `batch_id` wrote to silver (call after its silver write)."""
         for record in accepted:
-            self._remember("event_id", record.event_id, record.event_time)
-            if self.business_key:
-                self._remember("business_key", record.keys[self.business_key], record.event_time)
+            self._remember(record.event_id, record.keys[self.business_key] if self.business_key else None,
+                           record.event_time)
         self._through = batch_id
 
-    def _remember(self, kind: str, key: str, event_time: datetime) -> None:
-        keys = self._event_ids if kind == "event_id" else self._business_keys
-        keys[key] = max(event_time, keys.get(key, event_time))
-        heapq.heappush(self._by_time, (event_time, kind, key))
+    def _remember(self, event_id: str, business_key: str | None, event_time: datetime) -> None:
+        self._event_ids[event_id] = max(event_time, self._event_ids.get(event_id, event_time))
+        if business_key is not None:
+            self._business_keys[business_key] = max(event_time, self._business_keys.get(business_key, event_time))
+        heapq.heappush(self._by_time, (event_time, next(self._order), event_id, business_key))
 
     def _drop_before(self, watermark: datetime) -> None:
+        """Forget each key whose newest event_time is below `watermark`."""
         while self._by_time and self._by_time[0][0] < watermark:
-            _, kind, key = heapq.heappop(self._by_time)
-            keys = self._event_ids if kind == "event_id" else self._business_keys
-            if keys.get(key) is not None and keys[key] < watermark:
-                del keys[key]
+            _, _, event_id, business_key = heapq.heappop(self._by_time)
+            for keys, key in ((self._event_ids, event_id), (self._business_keys, business_key)):
+                if key in keys and keys[key] < watermark:
+                    del keys[key]
 
     def _reload(self, batch_id: int, watermark: datetime | None) -> None:
         self._event_ids.clear()
@@ -74,12 +78,10 @@ class RecentKeys:
             return
         columns = ["event_id", "event_time", *([self.business_key] if self.business_key else [])]
         for table in self._silver_since(watermark, batch_id, columns):
-            event_times = table.column("event_time").to_pylist()
-            for event_id, event_time in zip(table.column("event_id").to_pylist(), event_times, strict=True):
-                self._remember("event_id", event_id, event_time)
-            if self.business_key:
-                for key, event_time in zip(table.column(self.business_key).to_pylist(), event_times, strict=True):
-                    self._remember("business_key", key, event_time)
+            business_keys = table.column(self.business_key).to_pylist() if self.business_key else [None] * table.num_rows
+            for event_id, business_key, event_time in zip(table.column("event_id").to_pylist(), business_keys,
+                                                          table.column("event_time").to_pylist(), strict=True):
+                self._remember(event_id, business_key, event_time)
 
     def _silver_since(self, watermark: datetime, batch_id: int, columns: list[str]):
         """Silver's rows of batches before `batch_id` with event_time at or after `watermark`,
