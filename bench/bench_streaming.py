@@ -265,7 +265,8 @@ def main() -> None:
         settings, options = lake_for("soak")
         try:
             soak = run_live_segment(settings, events=int(args.rate * args.minutes * 60), rate=args.rate,
-                                    catalogue=catalogue, options=options, timeout_s=args.minutes * 60 + 900)
+                                    catalogue=catalogue, options=options, timeout_s=args.minutes * 60 + 900,
+                                    trace_events=False)
         finally:
             _drop(settings, options.topic_prefix)
         for layer in LAKE_LAYERS:
