@@ -162,7 +162,7 @@ def process_batch(target: StreamTarget, batch: DataFrame, batch_id: int) -> Batc
     rejected = {reason: count for reason, count in tally.outcome.items() if reason is not None}
     rows_in, silver = sum(tally.outcome.values()), tally.outcome[None]
     finished = utc_now()
-    freshness = histogram((finished - produced).total_seconds() for produced in tally.produced)
+    freshness = histogram((finished - record.kafka_timestamp).total_seconds() for record in tally.accepted)
     write_progress(settings, target.layout.progress, BatchProgress(
         batch_id=batch_id, max_event_time=max_event_time, offsets=offsets, finished_at=finished, watermark=watermark,
         counts={"rows_in": rows_in, "silver": silver, **rejected}, started_at=started, freshness=freshness))
@@ -175,11 +175,11 @@ class _Tally:
     outcome: Counter  # reason (None = accepted) -> records
     next_offsets: dict[str, int]  # partition -> offset after its last record in the batch
     newest: datetime | None  # newest accepted event_time
-    produced: list[datetime]  # Kafka timestamps of the accepted records
+    accepted: list[KeyRecord]
 
 
 def _tally(records: list[KeyRecord]) -> _Tally:
-    """Records per reason, offsets reached, newest accepted event, when the accepted were produced."""
+    """Records per reason, offsets reached, the accepted records and the newest event among them."""
     outcome = Counter(record.reason for record in records)
     next_offsets: dict[str, int] = {}
     for record in records:
@@ -187,7 +187,7 @@ def _tally(records: list[KeyRecord]) -> _Tally:
         next_offsets[partition] = max(next_offsets.get(partition, 0), record.offset + 1)
     accepted = [record for record in records if record.reason is None]
     newest = max((record.event_time for record in accepted), default=None)
-    return _Tally(outcome, next_offsets, newest, [record.kafka_timestamp for record in accepted])
+    return _Tally(outcome, next_offsets, newest, accepted)
 
 
 def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started: datetime,
@@ -211,7 +211,7 @@ def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started:
             if layout.gold:
                 _write_gold(target, silver, batch_id)
             _overwrite_partitions(silver.coalesce(1), layout.silver, ["event_date", "batch_id"])
-        target.recent_keys.add(batch_id, (record for record in classified.records if record.reason is None))
+        target.recent_keys.add(batch_id, tally.accepted)
     finally:
         classified.unpersist()
     return tally
