@@ -108,7 +108,10 @@ def _warehouse(settings) -> duckdb.DuckDBPyConnection:
 
 
 def _table_rows(page, key: str) -> list[list[str]]:
+    """The rows of a table the page draws: waits for them, since Streamlit draws a page's
+    elements one after another and the status widget may not have shown yet when `_open` looks."""
     rows = page.locator(f".st-key-{key} table tbody tr")
+    rows.first.wait_for(timeout=60_000)
     return [[cell.strip() for cell in rows.nth(index).locator("td").all_inner_texts()] for index in range(rows.count())]
 
 
@@ -169,6 +172,7 @@ def test_the_overview_rises_while_events_are_produced_without_a_reload(page, pla
     settings, url, stream = platform
     with _warehouse(settings) as connection:
         quarantine = dict(connection.execute("SELECT reason, count(*) FROM quarantine GROUP BY ALL").fetchall())
+    assert quarantine, "the demo planted no bad rows"
     _open(page, url, None)
     assert {row[0]: int(row[1]) for row in _table_rows(page, "quarantine-reasons")} == quarantine
     before = _number(_metric(page, "revenue-today"))
