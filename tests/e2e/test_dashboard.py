@@ -177,6 +177,7 @@ def test_the_overview_rises_while_events_are_produced_without_a_reload(page, pla
     assert {row[0]: int(row[1]) for row in _table_rows(page, "quarantine-reasons")} == quarantine
     before = _number(_metric(page, "revenue-today"))
     page.evaluate("window.__not_reloaded = true")
+    started = time.monotonic()
     producer = subprocess.Popen(
         [RTDP, "stream", "demo", "--env", "local", "--events", "400", "--rate", "40"],
         env={**os.environ, **stream}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -185,6 +186,13 @@ def test_the_overview_rises_while_events_are_produced_without_a_reload(page, pla
         while time.monotonic() < deadline and _number(_metric(page, "events-last-minute")) == 0:
             page.wait_for_timeout(1000)
         assert _number(_metric(page, "events-last-minute")) > 0, "the overview never showed produced events"
+        # the stream's own last minute, from its progress files: a number for each percentile, in order,
+        # and none longer than the producer has been running
+        page.wait_for_function("!document.querySelector('.st-key-freshness-last-minute [data-testid=\"stMetricValue\"]')"
+                               ".innerText.includes('–')", timeout=120_000)
+        shares = [_number(part) for part in _metric(page, "freshness-last-minute").split("·")]
+        assert 0 < shares[0] <= shares[1] <= shares[2] < time.monotonic() - started, shares
+        assert _number(_metric(page, "stream-rate")) > 0
     finally:
         output, _ = producer.communicate(timeout=600)
     assert producer.returncode == 0, output

@@ -43,7 +43,7 @@ def _write_warehouse(settings, facts: list[dict], quarantined: list[str]) -> Non
 
 
 def _write_stream_batch(settings, batch_id: int, facts: list[dict], produced: list[datetime], rejected: list[str],
-                        progress: bool = True) -> None:
+                        progress: bool = True, seconds: float = 1.0, freshness: dict[int, int] | None = None) -> None:
     """What the stream leaves for one micro-batch: gold facts, bronze records, quarantine, then progress."""
     layout = stream_layout(settings, STREAMED_TOPIC, TRANSACTION)
     gold = f"{layout.gold}/batch_id={batch_id}"
@@ -63,7 +63,8 @@ def _write_stream_batch(settings, batch_id: int, facts: list[dict], produced: li
     if progress:
         write_progress(settings, layout.progress, BatchProgress(
             batch_id=batch_id, max_event_time=max(fact["transaction_ts"] for fact in facts), offsets={"0": 1},
-            finished_at=NOW - timedelta(seconds=4), counts={"rows_in": len(produced)}))
+            finished_at=NOW - timedelta(seconds=4), counts={"rows_in": len(produced)},
+            started_at=NOW - timedelta(seconds=4 + seconds), freshness=freshness or {}))
 
 
 @pytest.fixture
@@ -81,10 +82,10 @@ def platform(local_settings):
     _write_stream_batch(local_settings, 0, [_fact("T5", NOW.replace(hour=8), "20.00"),
                                             _fact("S1", NOW - timedelta(minutes=5), "7.50")],
                         produced=[NOW - timedelta(minutes=5), NOW - timedelta(minutes=5, seconds=30)],
-                        rejected=["schema_violation"])
+                        rejected=["schema_violation"], seconds=2.0, freshness={12: 2})
     _write_stream_batch(local_settings, 1, [_fact("S2", NOW - timedelta(seconds=40), "2.25")],
                         produced=[NOW - timedelta(seconds=40), NOW - timedelta(seconds=50), NOW - timedelta(minutes=45)],
-                        rejected=["late_event", "schema_violation"])
+                        rejected=["late_event", "schema_violation"], seconds=3.0, freshness={8: 1, 31: 1})
     _write_stream_batch(local_settings, 2, [_fact("S3", NOW - timedelta(seconds=10), "1000.00")],
                         produced=[NOW - timedelta(seconds=10)], rejected=["late_event"], progress=False)
     return local_settings
@@ -102,6 +103,16 @@ def test_the_overview_counts_today_from_the_warehouse_and_the_finished_stream_ba
     assert view.stream.last_batch == 1
     assert view.dead_letters == {"late_event": 1, "schema_violation": 2}
     assert view.quarantine == {"negative_amount": 1, "unknown_account": 2}
+
+
+def test_the_overview_shows_the_stream_s_last_minute_from_its_batches_progress(platform):
+    with snapshot(platform) as snap:
+        now, later = figures.overview(snap, NOW), figures.overview(snap, NOW + timedelta(minutes=2))
+    minute = now.stream_last_minute
+    assert (minute.batches, minute.events_per_second, minute.median_batch_seconds) == (2, (2 + 3) / 60, 2.5)
+    # 0.8, 1.2, 1.2 and 3.1 s: the 2nd of 4 is the median, the 4th both tails (nearest rank)
+    assert minute.freshness == {"p50": 1.2, "p95": 3.1, "p99": 3.1}
+    assert later.stream_last_minute.batches == 0  # both finished more than a minute before
 
 
 def test_without_a_stream_the_overview_shows_the_warehouse_alone(local_settings):

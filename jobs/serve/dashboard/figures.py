@@ -13,6 +13,7 @@ import pandas as pd
 
 from jobs.serve.dashboard.snapshot import Snapshot, StreamPosition
 from jobs.serve.reports.definitions import ReportDefinition
+from jobs.stream.status import WINDOW, Activity, activity
 
 # The live chart's span.
 RECENT_MINUTES = 30
@@ -31,6 +32,7 @@ class Overview:
     events_last_minute: int  # records produced in the 60 s up to now
     events_per_minute: pd.DataFrame  # minute, events: records produced in the last RECENT_MINUTES
     stream: StreamPosition
+    stream_last_minute: Activity  # what the stream did in the minute up to now, as `rtdp stream status` shows it
     warehouse_built_at: datetime
     dead_letters: dict[str, int] = field(default_factory=dict)  # reason -> events the stream rejected
     quarantine: dict[str, int] = field(default_factory=dict)  # reason -> rows the batch path set aside
@@ -72,6 +74,8 @@ def overview(snapshot: Snapshot, now: datetime) -> Overview:
         events_last_minute=int(last_minute),
         events_per_minute=per_minute,
         stream=snapshot.stream,
+        stream_last_minute=activity([batch for batch in snapshot.stream.recent if now - WINDOW <= batch.finished_at <= now],
+                                    WINDOW),
         warehouse_built_at=snapshot.built_at,
         dead_letters=_counts(snapshot, "SELECT reason, count(*) FROM stream_rejects GROUP BY reason ORDER BY reason"),
         quarantine=_counts(snapshot, "SELECT reason, count(*) FROM quarantine GROUP BY reason ORDER BY reason"),

@@ -31,18 +31,21 @@ from jobs.model.contracts import TRANSACTION
 from jobs.serve.warehouse import attach_object_store, connect, sql_literal
 from jobs.stream.compaction import batch_files
 from jobs.stream.layout import stream_layout
-from jobs.stream.progress import latest_progress
+from jobs.stream.progress import BatchProgress, latest_progress, progress_since
+from jobs.stream.status import WINDOW
 
 STREAMED_TOPIC = "transactions"
 
 
 @dataclass(frozen=True)
 class StreamPosition:
-    """The newest finished micro-batch of the transaction stream; None fields when it never ran."""
+    """The newest finished micro-batch of the transaction stream; None fields when it never ran.
+    `recent`: the progress of the batches that finished within a status window before it."""
 
     last_batch: int | None
     finished_at: datetime | None
     newest_event_time: datetime | None
+    recent: tuple[BatchProgress, ...] = ()
 
 
 def _files(settings: Settings, folder: str) -> list[str]:
@@ -86,7 +89,8 @@ def _stream_views(connection: duckdb.DuckDBPyConnection, settings: Settings) -> 
     _view(connection, "stream_rejects", rejects, "reason", "SELECT NULL::VARCHAR AS reason")
     if progress is None:
         return StreamPosition(None, None, None)
-    return StreamPosition(progress.batch_id, progress.finished_at, progress.max_event_time)
+    recent = progress_since(settings, layout.progress, progress.finished_at - WINDOW)
+    return StreamPosition(progress.batch_id, progress.finished_at, progress.max_event_time, tuple(recent))
 
 
 @dataclass
