@@ -41,6 +41,7 @@ from jobs import lake, storage
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
 from jobs.pipeline import run_pipeline
+from jobs.spark import heap_size
 from jobs.stream.batch import BatchReport, StreamOptions
 from jobs.stream.freshness import merged, percentile
 from jobs.stream.job import run_stream
@@ -161,7 +162,7 @@ def _change(first: float, last: float) -> str:
 
 
 def result_table(args, baseline: float, catch_up: float, minutes: list[Minute], reports: list[BatchReport],
-                 peak_mib: float | None, heap: str) -> str:
+                 peak_mib: float | None, budget: str) -> str:
     counts = merged(report.freshness for report in reports)
     events = sum(counts.values())
     edge = max(1, min(10, len(minutes) // 3))
@@ -176,7 +177,7 @@ def result_table(args, baseline: float, catch_up: float, minutes: list[Minute], 
         (f"soak at {args.rate:,.0f} events/s for {args.minutes} min, freshness of all {events:,} events",
          ", ".join(f"p{share} {_seconds(percentile(counts, share / 100))}" for share in (50, 95, 99))),
         (f"median batch time, first / last {edge} min", f"{first:.2f} s / {last:.2f} s ({_change(first, last)})"),
-        (f"the driver's JVM, peak resident memory (heap limit {heap})",
+        (f"the driver's JVM, peak resident memory (budget {budget}, heap {heap_size(budget)})",
          "unknown" if peak_mib is None else f"{peak_mib:,.0f} MiB"),
     ]
     return "\n".join(f"| {left} | {right} |" for left, right in rows)

@@ -74,7 +74,8 @@ class AwsSettings(BaseModel):
 
 class SparkSettings(BaseModel):
     master: str = "local[2]"
-    # Explicit so the default demo stays well inside an 8 GB laptop.
+    # The driver JVM's whole memory (heap, classes, compiled code, GC, threads: jobs.spark),
+    # explicit so the default demo stays well inside an 8 GB laptop.
     driver_memory: str = "2g"
     shuffle_partitions: int = 4
 

@@ -1,5 +1,10 @@
 """The Spark session every batch job uses: local mode, explicit memory, UTC, quiet logs.
 
+`spark.driver_memory` is what the driver JVM may take as a whole, not its heap alone: a Spark
+driver holds about 0.5 GB besides its heap (class metadata, the class archive, compiled code, GC
+structures, thread stacks; measured with -XX:NativeMemoryTracking on the stream), so the heap
+gets HEAP_SHARE of it and the compiled-code and class-metadata areas are capped.
+
 Layers on s3:// are read and written through Hadoop's S3A connector. Its jars (hadoop-aws and
 the AWS SDK bundle) are not in the pyspark wheel: `make up` fetches them into `.cache/spark-jars`
 and, once there, they join the driver class path of every session, so one session per process
@@ -20,6 +25,18 @@ from jobs.errors import PlatformError
 from jobs.operate.stack.spark_jars import cached_spark_jars, uses_s3
 from jobs.spark_archive import java_options
 
+HEAP_SHARE = 0.65
+NON_HEAP_LIMITS = "-XX:ReservedCodeCacheSize=128m -XX:MaxMetaspaceSize=256m"
+_UNITS = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
+
+
+def heap_size(budget: str) -> str:
+    """The driver's heap (Spark's spark.driver.memory) for a whole-JVM budget such as "2g"."""
+    text = budget.strip().lower().removesuffix("b")
+    if not text or text[-1] not in _UNITS or not text[:-1].isdigit():
+        raise PlatformError(f"spark.driver_memory {budget!r} is not a size like 2g or 1536m")
+    return f"{int(int(text[:-1]) * _UNITS[text[-1]] * HEAP_SHARE)}m"
+
 
 def spark_session(settings: Settings) -> SparkSession:
     """Start (or reuse) the local Spark session configured for `settings`.
@@ -29,7 +46,7 @@ def spark_session(settings: Settings) -> SparkSession:
     builder = (
         SparkSession.builder.appName(f"rtdp-{settings.env}")
         .master(settings.spark.master)
-        .config("spark.driver.memory", settings.spark.driver_memory)
+        .config("spark.driver.memory", heap_size(settings.spark.driver_memory))
         .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
@@ -47,8 +64,8 @@ def spark_session(settings: Settings) -> SparkSession:
         # Local mode runs executors inside the driver JVM, so the class path suffices; spark.jars
         # would copy the 650 MB AWS SDK bundle into a temporary folder at every session start.
         builder = builder.config("spark.driver.extraClassPath", class_path)
-    if SparkContext._gateway is None and (options := java_options(class_path)):
-        builder = builder.config("spark.driver.extraJavaOptions", options)
+    if SparkContext._gateway is None:
+        builder = builder.config("spark.driver.extraJavaOptions", f"{NON_HEAP_LIMITS} {java_options(class_path)}".strip())
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     if uses_s3(settings):
