@@ -5,11 +5,6 @@ from __future__ import annotations
 import course_walk
 
 WALK_TESTS = "tests/course/test_course_walk.py::test_a_day_fails"
-# Run first, beside the walk: tests that mostly wait (OpenTofu on the emulator, streams waiting
-# for their events), where the walk's Spark work takes cores the run leaves idle. Airflow's and
-# the dashboard's tests, which want both cores, come after (measured: the daily batch DAG took
-# 184 s alone and 441 s beside the walk).
-BESIDE_THE_WALK = ("tests/infra/", "tests/streaming/", "tests/integration/")
 
 
 def _walked(items) -> list:
@@ -17,13 +12,10 @@ def _walked(items) -> list:
 
 
 def pytest_collection_modifyitems(config, items):
-    """The walk's day tests last, so the rest of the run goes on beside the walk, those that mostly
-    wait first."""
+    """The walk's day tests last, so the rest of the run goes on beside the walk."""
     walked = _walked(items)
     if walked:
-        rest = [item for item in items if item not in walked]
-        beside = [item for item in rest if item.nodeid.startswith(BESIDE_THE_WALK)]
-        items[:] = beside + [item for item in rest if item not in beside] + walked
+        items[:] = [item for item in items if item not in walked] + walked
 
 
 def pytest_collection_finish(session):
