@@ -43,7 +43,7 @@ from jobs.generator import generate_raw
 from jobs.pipeline import run_pipeline
 from jobs.spark import heap_size
 from jobs.stream.batch import BatchReport, StreamOptions
-from jobs.stream.freshness import merged, percentile
+from jobs.stream.freshness import merged, percentile, seconds_text
 from jobs.stream.job import run_stream
 from jobs.stream.producer import produce
 from jobs.stream.segment import run_live_segment
@@ -131,11 +131,11 @@ def per_minute(reports: list[BatchReport]) -> list[Minute]:
     start = min(report.started_at for report in busy)
     minutes: dict[int, list[BatchReport]] = {}
     for report in busy:
-        minutes.setdefault(int((report.finished_at - start).total_seconds() // 60), []).append(report)
+        minutes.setdefault(int((report.finished_at - start).totalseconds_text() // 60), []).append(report)
     table = []
     for index, batches in sorted(minutes.items()):
         counts = merged(report.freshness for report in batches)
-        times = [(report.finished_at - report.started_at).total_seconds() for report in batches]
+        times = [(report.finished_at - report.started_at).totalseconds_text() for report in batches]
         table.append(Minute(index + 1, len(batches), sum(report.rows_in for report in batches), percentile(counts, 0.5),
                             percentile(counts, 0.95), percentile(counts, 0.99), statistics.median(times)))
     return table
@@ -151,10 +151,6 @@ def driver_peak_mib() -> float | None:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return None
-
-
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f} s"
 
 
 def _change(first: float, last: float) -> str:
@@ -175,7 +171,7 @@ def result_table(args, baseline: float, catch_up: float, minutes: list[Minute], 
         (f"the stream catching up on {args.events:,} events",
          f"{catch_up:,.0f} events/s ({catch_up / baseline:.1%} of the plain consumer)"),
         (f"soak at {args.rate:,.0f} events/s for {args.minutes} min, freshness of all {events:,} events",
-         ", ".join(f"p{share} {_seconds(percentile(counts, share / 100))}" for share in (50, 95, 99))),
+         ", ".join(f"p{share} {seconds_text(percentile(counts, share / 100))}" for share in (50, 95, 99))),
         (f"median batch time, first / last {edge} min", f"{first:.2f} s / {last:.2f} s ({_change(first, last)})"),
         (f"the driver's JVM, peak resident memory (budget {budget}, heap {heap_size(budget)})",
          "unknown" if peak_mib is None else f"{peak_mib:,.0f} MiB"),
@@ -185,8 +181,8 @@ def result_table(args, baseline: float, catch_up: float, minutes: list[Minute], 
 
 def minute_table(minutes: list[Minute]) -> str:
     lines = ["| minute | batches | events | p50 | p95 | p99 | median batch |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {m.index} | {m.batches} | {m.events:,} | {_seconds(m.p50)} | {_seconds(m.p95)} | {_seconds(m.p99)} | "
-              f"{_seconds(m.median_batch_seconds)} |" for m in minutes]
+    lines += [f"| {m.index} | {m.batches} | {m.events:,} | {seconds_text(m.p50)} | {seconds_text(m.p95)} | {seconds_text(m.p99)} | "
+              f"{seconds_text(m.median_batch_seconds)} |" for m in minutes]
     return "\n".join(lines)
 
 

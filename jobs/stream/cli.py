@@ -17,6 +17,7 @@ from rich.table import Table
 from jobs.cli_errors import err_console, user_errors
 from jobs.config import Settings, load_settings
 from jobs.errors import PlatformError
+from jobs.stream.freshness import seconds_text
 from jobs.stream.health import HealthLimits
 from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, contract_of, prefixed
 
@@ -163,10 +164,6 @@ def run(
                   f"{sum(r.silver_rows for r in reports):,} to silver, {rejected:,} rejected")
 
 
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f} s"
-
-
 @app.command()
 @user_errors
 def status(env: EnvOption = "local", topic_prefix: PrefixOption = None) -> None:
@@ -198,8 +195,8 @@ def status(env: EnvOption = "local", topic_prefix: PrefixOption = None) -> None:
     for topic in statuses:
         activity = topic.last_minute
         minute.add_row(topic.topic, str(activity.batches), f"{activity.events_per_second:,.0f}",
-                       _seconds(activity.median_batch_seconds),
-                       *[_seconds(activity.freshness.get(share)) for share in ("p50", "p95", "p99")])
+                       seconds_text(activity.median_batch_seconds),
+                       *[seconds_text(activity.freshness.get(share)) for share in ("p50", "p95", "p99")])
     console.print(minute)
     for topic in statuses:
         if topic.lag_error:

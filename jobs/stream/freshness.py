@@ -36,3 +36,8 @@ def percentile(counts: Mapping[int, int], share: float) -> float | None:
         if seen >= rank:
             return tenths / 10
     return max(counts) / 10
+
+
+def seconds_text(value: float | None) -> str:
+    """A time of the stream's figures as shown (a tenth of a second), "-" when there is none."""
+    return "-" if value is None else f"{value:.1f} s"

@@ -189,7 +189,7 @@ def test_the_overview_rises_while_events_are_produced_without_a_reload(page, pla
         # the stream's own last minute, from its progress files: a number for each percentile, in order,
         # and none longer than the producer has been running
         page.wait_for_function("!document.querySelector('.st-key-freshness-last-minute [data-testid=\"stMetricValue\"]')"
-                               ".innerText.includes('–')", timeout=120_000)
+                               ".innerText.includes('-')", timeout=120_000)
         shares = [_number(part) for part in _metric(page, "freshness-last-minute").split("·")]
         assert 0 < shares[0] <= shares[1] <= shares[2] < time.monotonic() - started, shares
         assert _number(_metric(page, "stream-rate")) > 0

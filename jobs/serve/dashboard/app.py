@@ -25,6 +25,7 @@ from jobs.serve.dashboard import figures
 from jobs.serve.dashboard.snapshot import Snapshot, snapshot
 from jobs.serve.reports.charts import chart_figure
 from jobs.serve.reports.definitions import ReportDefinition, load_reports
+from jobs.stream.freshness import seconds_text
 from jobs.stream.status import Activity
 from jobs.trust.lineage.graph import LineageGraph
 
@@ -78,19 +79,16 @@ def _reasons(key: str, title: str, counts: dict[str, int]) -> None:
 
 def _stream_minute(minute: Activity) -> None:
     """The stream's last minute, as `rtdp stream status` shows it."""
-    def seconds(value: float | None) -> str:
-        return "–" if value is None else f"{value:,.1f} s"
-
     rate, batch, freshness = st.columns(3)
     with rate:
         _metric("stream-rate", "Into the stream, last minute", f"{minute.events_per_second:,.1f} events/s",
                 help=f"Records the transaction stream received in the last minute, over {minute.batches:,} micro-batches")
     with batch:
-        _metric("batch-time", "Median micro-batch", seconds(minute.median_batch_seconds))
+        _metric("batch-time", "Median micro-batch", seconds_text(minute.median_batch_seconds))
     with freshness:
         shares = minute.freshness or {}
         _metric("freshness-last-minute", "Event to silver p50 · p95 · p99",
-                " · ".join(seconds(shares.get(share)) for share in ("p50", "p95", "p99")),
+                " · ".join(seconds_text(shares.get(share)) for share in ("p50", "p95", "p99")),
                 help="From an event's Kafka timestamp to its micro-batch committing it to silver, last minute")
 
 
