@@ -102,7 +102,7 @@ destroy: install ## Destroy ENV=dev|prod (the state bucket stays)
 bootstrap: install ## Create the Terraform state bucket of ENV=dev|prod (once)
 	$(RTDP) infra bootstrap --env "$(TARGET_ENV)"
 
-up: install ## Start the local stack: Kafka (KRaft) on 127.0.0.1:9092, AWS emulator on 127.0.0.1:4566
+up: install ## Start the local stack: Kafka (KRaft) on 127.0.0.1:9092, AWS emulator on 127.0.0.1:4566, Spark master 127.0.0.1:7077 and two workers
 	$(RTDP) stack up --env dev
 
 down: install ## Stop what `make up` started

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from jobs.errors import PlatformError
@@ -72,12 +72,33 @@ class AwsSettings(BaseModel):
         return self.endpoint_url is not None
 
 
+class SparkClusterSettings(BaseModel):
+    """A Spark standalone cluster in the local stack: one master and its workers, on loopback.
+
+    Sized for an 8 GB laptop: each worker offers `worker_cores` cores and `worker_memory` to
+    the executors it runs. Worker n (from 1) serves its web UI on `ui_port + n`.
+    """
+
+    master_port: int = 7077
+    # Not Spark's default 8080: `make airflow` serves there.
+    ui_port: int = 8090
+    workers: int = Field(default=2, ge=1, le=8)
+    worker_cores: int = Field(default=1, ge=1)
+    worker_memory: str = "1g"
+
+    @property
+    def master_url(self) -> str:
+        return f"spark://127.0.0.1:{self.master_port}"
+
+
 class SparkSettings(BaseModel):
     master: str = "local[2]"
     # The driver JVM's whole memory (heap, classes, compiled code, GC, threads: jobs.spark),
     # explicit so the default demo stays well inside an 8 GB laptop.
     driver_memory: str = "2g"
     shuffle_partitions: int = 4
+    # None: no cluster (local runs every job inside the calling process).
+    cluster: SparkClusterSettings | None = None
 
 
 class LineageSettings(BaseModel):

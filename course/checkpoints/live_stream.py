@@ -24,7 +24,7 @@ def kafka_broker(settings: Settings) -> str:
     servers = settings.kafka.bootstrap_servers
     if not accepts_connections(*parse_bootstrap(servers)):
         print(f"  (starting the local Kafka broker on {servers}, as `make up` does)", flush=True)
-        stack_up(settings)
+        stack_up(settings, only=["kafka"])
     return servers
 
 

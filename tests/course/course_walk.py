@@ -16,7 +16,7 @@ from pathlib import Path
 
 from course import ROOT
 from course.syllabus import DAYS
-from jobs.operate.stack.processes import free_port_pair
+from jobs.operate.stack.stack import private_stack_variables
 from lesson_text import commands
 
 WRITTEN = [d for d in DAYS if d.written]
@@ -137,16 +137,5 @@ def _copy_checkout(copy: Path) -> Path:
 def _private_stack(state: Path, taken: set[int]) -> dict[str, str]:
     """Settings overrides that give `make up` and the dev targets a stack of their own, on ports
     no other track of this walk got."""
-    def port_pair() -> int:
-        port = free_port_pair()
-        while {port, port + 1} & taken:
-            port = free_port_pair()
-        taken.update({port, port + 1})
-        return port
-
     state.mkdir(parents=True, exist_ok=True)
-    return {
-        "RTDP_STATE_DIR": str(state),
-        "RTDP_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{port_pair()}",
-        "RTDP_AWS__ENDPOINT_URL": f"http://127.0.0.1:{port_pair()}",
-    }
+    return private_stack_variables(state, avoid=taken)

@@ -22,7 +22,7 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.operate.stack.lifecycle import start_service, stop_service
-from jobs.operate.stack.processes import free_port_pair
+from jobs.operate.stack.processes import free_ports
 from jobs.serve.dashboard.service import dashboard
 from jobs.serve.reports.definitions import load_reports
 
@@ -49,7 +49,7 @@ def platform(tmp_path_factory, module_topic_prefix):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RTDP_HOME", str(home))
         patch.setenv("RTDP_STATE_DIR", str(home / ".state-dashboard"))
-        patch.setenv("RTDP_DASHBOARD__PORT", str(free_port_pair()))
+        patch.setenv("RTDP_DASHBOARD__PORT", str(free_ports(1)))
         settings = load_settings("local")
         server = dashboard(settings)
         start_service(server)

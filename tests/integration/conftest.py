@@ -10,8 +10,7 @@ import pytest
 
 from jobs.config import Settings, load_settings
 from jobs.operate.stack import stack_down
-from jobs.operate.stack.constants import LOOPBACK
-from jobs.operate.stack.processes import free_port_pair
+from jobs.operate.stack.stack import private_stack_variables
 
 
 @pytest.fixture
@@ -20,11 +19,8 @@ def isolated_stack(emulator_environment, tmp_path, monkeypatch) -> Settings:
 
     Tests that stop services or provoke failures use it, so the shared stack is never touched.
     """
-    kafka_port = free_port_pair()
-    aws_port = free_port_pair()
-    monkeypatch.setenv("RTDP_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("RTDP_KAFKA__BOOTSTRAP_SERVERS", f"{LOOPBACK}:{kafka_port}")
-    monkeypatch.setenv("RTDP_AWS__ENDPOINT_URL", f"http://{LOOPBACK}:{aws_port}")
+    for name, value in private_stack_variables(tmp_path / "state").items():
+        monkeypatch.setenv(name, value)
     settings = load_settings("dev")
     yield settings
     # Whatever a failing test left running on the private ports goes too.

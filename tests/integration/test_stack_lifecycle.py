@@ -34,7 +34,7 @@ def _one_line(error: PlatformError) -> str:
 def test_stack_up_twice_reuses_the_same_processes(local_stack):
     first = {status.name: status for status in stack_up(local_stack)}
     second = {status.name: status for status in stack_up(local_stack)}
-    assert set(second) == {"kafka", "aws"}
+    assert set(second) == {"kafka", "aws", "spark-master", "spark-worker-1", "spark-worker-2"}
     assert all(status.state == "already running" for status in second.values())
     assert {name: status.pid for name, status in second.items()} == {name: status.pid for name, status in first.items()}
 
@@ -43,6 +43,8 @@ def test_status_reports_pid_port_and_memory_of_running_services(local_stack):
     statuses = {status.name: status for status in stack_status(local_stack)}
     assert statuses["kafka"].port == parse_bootstrap(local_stack.kafka.bootstrap_servers)[1]
     assert statuses["aws"].port == parse_endpoint(local_stack.aws.endpoint_url)[1]
+    assert statuses["spark-master"].port == local_stack.spark.cluster.master_port
+    assert statuses["spark-worker-2"].port == local_stack.spark.cluster.ui_port + 2
     for status in statuses.values():
         assert status.state == "running"
         assert is_alive(status.pid)
@@ -133,6 +135,9 @@ class NeverHealthy:
     def command(self) -> list[str]:
         # The state folder as an argument makes the command line unique to this test.
         return [sys.executable, "-c", "import time; time.sleep(120)", str(self.paths.state)]
+
+    def environment(self) -> dict[str, str]:
+        return {}
 
     def healthy(self) -> bool:
         return False

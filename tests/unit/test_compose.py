@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pyspark
 import pytest
 import yaml
 
@@ -15,6 +16,7 @@ from jobs.operate.stack.constants import AWS_PORT, EMULATOR_CREDENTIALS, KAFKA_C
 from jobs.operate.stack.jars import pom_property
 from jobs.operate.stack.kafka import KafkaBroker, parse_bootstrap
 from jobs.operate.stack.paths import stack_paths
+from jobs.operate.stack.stack import stack_services
 
 pytestmark = pytest.mark.unit
 
@@ -77,6 +79,17 @@ def test_airflow_image_is_tagged_with_the_project_version(compose):
     assert tag == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
+def test_spark_image_is_the_pinned_pyspark_version_and_its_workers_offer_what_make_up_offers(compose, dev_settings):
+    cluster = dev_settings.spark.cluster
+    for name in ("spark-master", "spark-worker-1", "spark-worker-2"):
+        assert _image_tag(compose["services"][name]["image"]) == ("apache/spark", pyspark.__version__)
+    for worker in stack_services(dev_settings, only=["spark"])[1:]:
+        command = compose["services"][worker.name]["command"]
+        assert command[command.index("--memory") + 1] == cluster.worker_memory
+        assert command[command.index("--cores") + 1] == str(cluster.worker_cores)
+        assert command[-1] == f"spark://spark-master:{cluster.master_port}"
+
+
 def test_localstack_tag_is_a_community_release(compose):
     image_name, tag = _image_tag(compose["services"]["localstack"]["image"])
     assert image_name == "localstack/localstack"
@@ -84,12 +97,13 @@ def test_localstack_tag_is_a_community_release(compose):
 
 
 def test_ports_are_loopback_only_and_the_same_as_without_docker(compose, dev_settings):
-    expected = {"kafka": KAFKA_PORT, "localstack": AWS_PORT, "airflow": AIRFLOW_PORT}
+    expected = {"kafka": [KAFKA_PORT], "localstack": [AWS_PORT], "airflow": [AIRFLOW_PORT]}
+    expected |= {service.name: list(service.ports) for service in stack_services(dev_settings, only=["spark"])}
     for name, service in compose["services"].items():
         published = _published_ports(service)
         assert published, f"{name} publishes no port"
         assert all(host_ip == LOOPBACK for host_ip, _, _ in published), f"{name} publishes beyond {LOOPBACK}"
-        assert [host_port for _, host_port, _ in published] == [expected[name]]
+        assert [host_port for _, host_port, _ in published] == expected[name]
     assert parse_bootstrap(dev_settings.kafka.bootstrap_servers) == (LOOPBACK, KAFKA_PORT)
     assert parse_endpoint(dev_settings.aws.endpoint_url) == (LOOPBACK, AWS_PORT)
 

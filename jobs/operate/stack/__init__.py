@@ -1,4 +1,4 @@
-"""The local platform stack without Docker: Apache Kafka (KRaft) and an AWS API emulator.
+"""The local platform stack without Docker: Apache Kafka (KRaft), an AWS API emulator, a Spark cluster.
 
 `stack_up`, `stack_down` and `stack_status` back `make up|down|status` and `rtdp stack ...`.
 """

@@ -76,6 +76,9 @@ class AwsEmulator:
     def command(self) -> list[str]:
         return [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)]
 
+    def environment(self) -> dict[str, str]:
+        return {}
+
     def healthy(self) -> bool:
         """S3 ListBuckets and STS GetCallerIdentity both answer."""
         if not accepts_connections(self.host, self.port):

@@ -14,7 +14,7 @@ from jobs.config import load_settings
 from jobs.operate.stack.lifecycle import ServiceStatus
 from jobs.operate.stack.stack import stack_down, stack_status, stack_up
 
-app = typer.Typer(help="The local stack: Kafka broker (KRaft) and AWS emulator, without Docker.", no_args_is_help=True)
+app = typer.Typer(help="The local stack: Kafka broker (KRaft), AWS emulator and Spark cluster, without Docker.", no_args_is_help=True)
 console = Console()
 
 StackEnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment whose services to run: dev or local.",

@@ -123,6 +123,9 @@ class KafkaBroker:
     def command(self) -> list[str]:
         return self._java("kafka.Kafka", str(self.config_file))
 
+    def environment(self) -> dict[str, str]:
+        return {}
+
     def healthy(self) -> bool:
         """The broker answers metadata and cluster requests from an AdminClient."""
         if not accepts_connections(self.host, self.port):

@@ -7,6 +7,7 @@ by a stranger, wait for a real health check, and stop only a process the stack s
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -42,6 +43,10 @@ class Service(Protocol):
     def prepare(self) -> None: ...
 
     def command(self) -> list[str]: ...
+
+    def environment(self) -> dict[str, str]:
+        """Variables the service's process gets on top of the caller's environment."""
+        ...
 
     def healthy(self) -> bool: ...
 
@@ -114,7 +119,8 @@ def start_service(service: Service) -> ServiceStatus:
                 f"start: stop that process or change the port in the settings")
     service.prepare()
     command = service.command()
-    pid = launch(command, service.paths.log_file(service.name), cwd=service.paths.service_dir(service.name))
+    pid = launch(command, service.paths.log_file(service.name), cwd=service.paths.service_dir(service.name),
+                 env={**os.environ, **service.environment()})
     record = PidRecord(pid=pid, port=service.port, command=command)
     write_pid_file(service.paths.pid_file(service.name), record)
     _wait_healthy(service, record, started_here=True)

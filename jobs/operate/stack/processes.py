@@ -176,18 +176,22 @@ def exclusive(lock_file: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def free_port_pair() -> int:
-    """A loopback port p such that p and p + 1 are both free (a broker and its controller): for a
-    second stack beside the usual one, as tests and course walks start."""
+def free_ports(count: int = 2) -> int:
+    """A loopback port p such that p .. p + count - 1 are all free (a broker and its controller,
+    a Spark master's UI and its workers'): for a second stack beside the usual one, as tests and
+    course walks start."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind((LOOPBACK, 0))
             port = probe.getsockname()[1]
+        probes = [socket.socket() for _ in range(count)]
         try:
-            with socket.socket() as first, socket.socket() as second:
-                first.bind((LOOPBACK, port))
-                second.bind((LOOPBACK, port + 1))
+            for offset, probe in enumerate(probes):
+                probe.bind((LOOPBACK, port + offset))
         except OSError:
             continue
+        finally:
+            for probe in probes:
+                probe.close()
         return port
-    raise RuntimeError("no two consecutive free loopback ports found")
+    raise RuntimeError(f"no {count} consecutive free loopback ports found")

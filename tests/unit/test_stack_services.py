@@ -1,0 +1,65 @@
+"""Which services each environment's stack runs, on which loopback ports, and a private stack's ports."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from jobs.config import load_settings
+from jobs.errors import PlatformError
+from jobs.operate.stack.stack import private_stack_variables, stack_services
+
+pytestmark = pytest.mark.unit
+
+
+def _ports(settings) -> dict[str, tuple[int, ...]]:
+    return {service.name: service.ports for service in stack_services(settings)}
+
+
+def test_dev_runs_the_broker_the_emulator_and_a_spark_master_with_two_workers():
+    assert _ports(load_settings("dev")) == {
+        "kafka": (9092, 9093), "aws": (4566,),
+        "spark-master": (7077, 8090), "spark-worker-1": (8091,), "spark-worker-2": (8092,),
+    }
+
+
+def test_local_runs_the_broker_only_and_spark_can_be_asked_for_alone():
+    assert list(_ports(load_settings("local"))) == ["kafka"]
+    spark = [service.name for service in stack_services(load_settings("dev"), only=["spark"])]
+    assert spark == ["spark-master", "spark-worker-1", "spark-worker-2"]
+    with pytest.raises(PlatformError, match="unknown stack service 'flink': choose from kafka, aws, spark"):
+        stack_services(load_settings("dev"), only=["flink"])
+
+
+def test_workers_register_with_their_master_and_offer_what_the_settings_say(monkeypatch):
+    monkeypatch.setenv("RTDP_SPARK__CLUSTER__WORKERS", "3")
+    monkeypatch.setenv("RTDP_SPARK__CLUSTER__WORKER_MEMORY", "768m")
+    services = stack_services(load_settings("dev"), only=["spark"])
+    assert [service.name for service in services] == ["spark-master", "spark-worker-1", "spark-worker-2", "spark-worker-3"]
+    for worker in services[1:]:
+        command = worker.command()
+        assert command[-1] == "spark://127.0.0.1:7077"
+        assert command[command.index("--memory") + 1] == "768m" and command[command.index("--cores") + 1] == "1"
+        assert command[command.index("--host") + 1] == "127.0.0.1"
+    # Spark's web UIs listen on every interface unless SPARK_LOCAL_IP says otherwise.
+    assert all(service.environment()["SPARK_LOCAL_IP"] == "127.0.0.1" for service in services)
+
+
+def test_a_private_stack_gets_its_own_state_and_free_ports_for_every_service(tmp_path, monkeypatch):
+    taken: set[int] = set()
+    first = private_stack_variables(tmp_path / "a", avoid=taken)
+    second = private_stack_variables(tmp_path / "b", avoid=taken)
+    ports = []
+    for variables in (first, second):
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        ports.append([port for service_ports in _ports(load_settings("dev")).values() for port in service_ports])
+    usual = {9092, 9093, 4566, 7077, 8090, 8091, 8092}
+    assert len(set(ports[0])) == len(set(ports[1])) == 7
+    assert not set(ports[0]) & set(ports[1]) and not (set(ports[0]) | set(ports[1])) & usual
+    assert set(ports[0]) | set(ports[1]) <= taken
+    for port in ports[0]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # free when handed out
+    assert first["RTDP_STATE_DIR"] == str(tmp_path / "a")
