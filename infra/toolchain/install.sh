@@ -197,11 +197,12 @@ if [[ "$(cat "$CACHE/checkov/.installed" 2>/dev/null)" != "$pins" ]]; then
 fi
 echo "ok   checkov $("$CACHE/checkov/bin/checkov" --version)"
 
-# `tofu init` takes these providers from the mirror only, so it needs no registry.
+# `tofu init` takes these providers from the mirror only, so it needs no registry. The real path:
+# a copy of the checkout whose .cache is a link to this one must not leave its own path here.
 cat >"$CACHE/tofu.rc" <<EOF
 provider_installation {
   filesystem_mirror {
-    path    = "$CACHE/mirror"
+    path    = "$(realpath "$CACHE/mirror")"
     include = ["registry.opentofu.org/hashicorp/aws", "registry.opentofu.org/mongey/kafka"]
   }
 }
