@@ -93,9 +93,17 @@ def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed:
 
 
 def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
-    from jobs.pipeline import run_pipeline
+    from jobs.operate.submit import runs_on_cluster, submit
+    from jobs.pipeline import LineageRecord, run_pipeline
 
-    records = run_pipeline(settings, steps=steps, run_id=_new_run_id())
+    if runs_on_cluster(settings):
+        submitted = submit(settings, "pipeline", {"steps": list(steps), "run_id": _new_run_id()},
+                           label=f"pipeline {','.join(steps)}")
+        console.print(f"ran release {submitted.release.version} on {submitted.master} (log: {submitted.log_file})",
+                      soft_wrap=True)
+        records = [LineageRecord(**record) for record in submitted.outcome]
+    else:
+        records = run_pipeline(settings, steps=steps, run_id=_new_run_id())
     table = Table(title="Medallion run", title_justify="left")
     for column in ("step", "source", "target", "rows in", "rows out", "quarantined"):
         table.add_column(column, justify="right" if column.startswith("rows") or column == "quarantined" else "left")

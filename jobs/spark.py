@@ -1,4 +1,4 @@
-"""The Spark session every batch job uses: local mode, explicit memory, UTC, quiet logs.
+"""The Spark session every batch job uses: explicit memory, UTC, quiet logs.
 
 `spark.driver_memory` is what the driver JVM may take as a whole, not its heap alone: a Spark
 driver holds about 0.5 GB besides its heap (class metadata, the class archive, compiled code, GC
@@ -8,7 +8,8 @@ gets HEAP_SHARE of it and the compiled-code and class-metadata areas are capped.
 Layers on s3:// are read and written through Hadoop's S3A connector. Its jars (hadoop-aws and
 the AWS SDK bundle) are not in the pyspark wheel: `make up` fetches them into `.cache/spark-jars`
 and, once there, they join the driver class path of every session, so one session per process
-serves local and S3 layers alike.
+serves local and S3 layers alike. `launch_options` are what spark-submit passes when a job runs
+on the cluster (jobs.operate.submit).
 """
 
 from __future__ import annotations
@@ -38,15 +39,39 @@ def heap_size(budget: str) -> str:
     return f"{int(int(text[:-1]) * _UNITS[text[-1]] * HEAP_SHARE)}m"
 
 
+def launch_options(settings: Settings, *, jvm_flags: bool = True) -> dict[str, str]:
+    """The settings a driver JVM takes only when it starts (later, Spark ignores them): its memory,
+    its JVM flags, and the S3A jars on the class path of the driver and of any cluster executors
+    (the local stack's workers run on this machine, so the same paths serve them).
+
+    Raises PlatformError if a layer is on s3:// and the S3A jars are missing.
+    """
+    s3a_jars = cached_spark_jars(settings)
+    if uses_s3(settings) and not s3a_jars:
+        raise PlatformError("the S3A jars Spark needs for s3:// layers are not in .cache/spark-jars: run `make up` to fetch them")
+    class_path = os.pathsep.join(str(jar) for jar in s3a_jars)
+    options = {"spark.driver.memory": heap_size(settings.spark.driver_memory)}
+    if jvm_flags:
+        options["spark.driver.extraJavaOptions"] = f"{NON_HEAP_LIMITS} {java_options(class_path)}".strip()
+    if s3a_jars:
+        # The class path, not spark.jars: that would copy the 650 MB AWS SDK bundle into a
+        # temporary folder at every session start.
+        options["spark.driver.extraClassPath"] = class_path
+        options["spark.executor.extraClassPath"] = class_path
+    return options
+
+
 def spark_session(settings: Settings) -> SparkSession:
-    """Start (or reuse) the local Spark session configured for `settings`.
+    """Start (or reuse) the Spark session configured for `settings`.
 
     Raises PlatformError if a layer is on s3:// and the S3A jars or credentials are missing.
     """
+    # A JVM already runs when an earlier session started one, or when spark-submit launched this
+    # process (jobs.operate.submit): its flags are set, and spark-submit's --name stands.
+    jvm_running = SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder if jvm_running else SparkSession.builder.appName(f"rtdp-{settings.env}")
     builder = (
-        SparkSession.builder.appName(f"rtdp-{settings.env}")
-        .master(settings.spark.master)
-        .config("spark.driver.memory", heap_size(settings.spark.driver_memory))
+        builder.master(settings.spark.master)
         .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
@@ -56,16 +81,8 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
     )
-    s3a_jars = cached_spark_jars(settings)
-    if uses_s3(settings) and not s3a_jars:
-        raise PlatformError("the S3A jars Spark needs for s3:// layers are not in .cache/spark-jars: run `make up` to fetch them")
-    class_path = os.pathsep.join(str(jar) for jar in s3a_jars)
-    if s3a_jars:
-        # Local mode runs executors inside the driver JVM, so the class path suffices; spark.jars
-        # would copy the 650 MB AWS SDK bundle into a temporary folder at every session start.
-        builder = builder.config("spark.driver.extraClassPath", class_path)
-    if SparkContext._gateway is None:
-        builder = builder.config("spark.driver.extraJavaOptions", f"{NON_HEAP_LIMITS} {java_options(class_path)}".strip())
+    for key, value in launch_options(settings, jvm_flags=not jvm_running).items():
+        builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     if uses_s3(settings):

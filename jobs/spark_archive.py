@@ -34,7 +34,9 @@ def java_options(class_path: str) -> str:
         return f"-XX:SharedArchiveFile={archive} {_QUIET}"
     if _claim(archive.with_suffix(".lock")):
         # In the background and niced: the session asking goes on at once, without an archive.
-        subprocess.Popen([sys.executable, "-m", __name__, class_path], stdin=subprocess.DEVNULL,
+        # Never through the gateway of a driver that spark-submit started: a JVM of its own.
+        environment = {name: value for name, value in os.environ.items() if not name.startswith("PYSPARK_GATEWAY_")}
+        subprocess.Popen([sys.executable, "-m", __name__, class_path], stdin=subprocess.DEVNULL, env=environment,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     return ""
 

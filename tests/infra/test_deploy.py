@@ -3,7 +3,8 @@ environments/dev on an emulator of its own and the real Kafka broker, and the re
 the artifacts bucket. Then what the apply built is inspected with boto3 and the Kafka admin
 client, the batch pipeline runs in dev on the deployed buckets, the plan is reviewed and applied
 again (no changes), prod is planned but not applied without approval, dev is deployed again on a
-restarted (empty) emulator, and `make destroy` removes it.
+restarted (empty) emulator, and `make destroy` removes it. The pipeline's Spark steps run on the
+stack's Spark cluster from the released wheel, and give the figures of a local run of the same world.
 
 One deployment serves the whole story (an apply waits about a minute for S3 lifecycle rules to
 settle), so the tests run in the order they are written: inspections before the mutations.
@@ -20,10 +21,12 @@ import re
 import signal
 import subprocess
 import tomllib
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
@@ -333,8 +336,9 @@ def test_a_held_state_lock_blocks_a_second_writer(dev):
     assert dev.tofu.run("plan", "-no-color", "-detailed-exitcode", check=False).returncode == 0
 
 
-def test_the_batch_pipeline_runs_in_dev_on_the_deployed_buckets(user, deployed):
-    user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "run", "--env", "dev", "--scale", "1500", "--seed", "5", "--skip-ml")
+def test_the_batch_pipeline_runs_on_the_cluster_from_the_released_wheel_and_matches_local(user, deployed, tmp_path):
+    world = ("--scale", "1500", "--seed", "5", "--now", "2026-07-01", "--skip-ml")
+    ran = " ".join(user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "run", "--env", "dev", *world).stdout.split())
     gold = user.keys("rtdp-dev-gold", "gold/_publications/")
     assert "gold/_publications/current.json" in gold
     assert any("/fact_transaction/" in key and key.endswith(".parquet") for key in gold)
@@ -344,6 +348,26 @@ def test_the_batch_pipeline_runs_in_dev_on_the_deployed_buckets(user, deployed):
     assert len(extracts) == 15  # the full extract and two weeks of daily change files
     rows = [user.s3.get_object(Bucket="rtdp-dev-raw", Key=key)["Body"].read().decode().count("\n") - 1 for key in extracts]
     assert sum(rows) == 1500
+
+    # On the stack's cluster, under a readable name, with the code of the wheel deploy released.
+    cluster = SETTINGS["spark"]["cluster"]
+    assert f"ran release {VERSION} on spark://127.0.0.1:{cluster['master_port']}" in ran
+    name = f"rtdp dev · pipeline bronze,silver,gold · {VERSION}"
+    with urllib.request.urlopen(f"http://127.0.0.1:{cluster['ui_port']}/json/", timeout=10) as response:
+        applications = json.load(response)["completedapps"]
+    assert any(application["name"] == name and application["state"] == "FINISHED" for application in applications)
+    deployment = json.loads(user.s3.get_object(Bucket="rtdp-dev-artifacts", Key="deployments/dev.json")["Body"].read())
+    job_log = Path(re.search(r"\(log: (\S+)\)", ran).group(1)).read_text()
+    assert f"/releases/{VERSION}-{deployment['sha256'][:12]}/site/jobs/operate/entry.py" in job_log.splitlines()[0]
+
+    # The same world run in-process in local gives the same figures.
+    local_home = tmp_path / "local"
+    user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "run", "--env", "local", *world, RTDP_HOME=str(local_home))
+    for report in ("01_revenue_trends", "02_inventory_health", "03_customer_behaviour", "04_product_performance",
+                   "05_account_activity", "06_realtime_monitoring"):
+        on_cluster = pd.read_csv(user.home / "data" / "dev" / "reports" / f"{report}.csv")
+        assert len(on_cluster) > 0, report
+        pd.testing.assert_frame_equal(on_cluster, pd.read_csv(local_home / "data" / "reports" / f"{report}.csv"), obj=report)
 
 
 def test_deploying_the_same_version_again_with_its_reviewed_plan_changes_nothing(user, deployed):

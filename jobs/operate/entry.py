@@ -1,0 +1,45 @@
+"""The program spark-submit runs on the cluster (jobs.operate.submit): `entry.py JOB ARGUMENTS RESULT`.
+
+ARGUMENTS is a JSON object for the job; its outcome is written to the file RESULT as JSON, with the
+folder its code was imported from and the Spark master that ran it.
+Settings come from the environment as everywhere (RTDP_ENV, RTDP_HOME, RTDP_* overrides), and the
+code is the release's: this file and the packages beside it come from the deployed wheel.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from jobs.config import Settings, load_settings
+
+
+def _pipeline(settings: Settings, arguments: dict) -> object:
+    from jobs.pipeline import run_pipeline
+
+    records = run_pipeline(settings, steps=arguments["steps"], run_id=arguments["run_id"])
+    return [asdict(record) for record in records]
+
+
+JOBS = {"pipeline": _pipeline}
+
+
+def main(argv: list[str]) -> None:
+    """Run the job; write its outcome with where its code came from and which master ran it."""
+    from pyspark.sql import SparkSession
+
+    import jobs
+
+    job, arguments, result = argv
+    outcome = JOBS[job](load_settings(), json.loads(arguments))
+    session = SparkSession.getActiveSession()
+    Path(result).write_text(json.dumps({
+        "code": str(Path(jobs.__file__).resolve().parent), "master": session.sparkContext.master if session else None,
+        "outcome": outcome,
+    }))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,147 @@
+"""Jobs on the dev cluster: spark-submit with the release that was deployed, not the checkout.
+
+dev runs what `make deploy ENV=dev` released: the wheel of the version in
+`deployments/dev.json` of the artifacts bucket is downloaded once (checked against its manifest)
+and unpacked into the tools cache with `pip install --no-deps --target` (its dependencies are
+the platform environment's, pinned by requirements.lock). spark-submit then runs the wheel's own
+entry point, `jobs/operate/entry.py`, with that folder first on the import path of the driver
+and of every executor's Python workers, under a readable application name on the cluster's UI.
+The job writes its result (e.g. lineage records) as JSON for the caller.
+
+local keeps running every job inside the calling process (the quick demo needs no cluster).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jobs.config import Settings
+from jobs.errors import PlatformError
+from jobs.operate.stack.paths import stack_paths
+from jobs.operate.stack.processes import last_problem_line
+from jobs.operate.stack.spark_cluster import SPARK_HOME, master_state
+from jobs.resources import tools_cache_dir
+from jobs.spark import launch_options
+
+
+def runs_on_cluster(settings: Settings) -> bool:
+    """True where jobs are submitted to a cluster: a deployed environment whose settings name one."""
+    return settings.env != "local" and settings.spark.cluster is not None
+
+
+@dataclass(frozen=True)
+class Release:
+    """A deployed release, unpacked for import: `site` holds its `jobs` and `ml` packages."""
+
+    version: str
+    sha256: str
+    site: Path
+
+    @property
+    def entry(self) -> Path:
+        return self.site / "jobs" / "operate" / "entry.py"
+
+
+def deployed_release(settings: Settings) -> Release:
+    """The release `settings.env` runs, fetched and unpacked into the tools cache once per wheel."""
+    from jobs.operate.deploy.environment import artifacts_bucket
+    from jobs.operate.deploy.release import deployed_release as deployment_record
+    from jobs.operate.deploy.release import fetch_release
+
+    where, bucket = artifacts_bucket(settings.env)
+    s3 = where.s3()
+    record = deployment_record(s3, bucket, settings.env)
+    folder = tools_cache_dir() / "releases" / f"{record['version']}-{record['sha256'][:12]}"
+    site = folder / "site"
+    if not (site / "jobs" / "operate" / "entry.py").is_file():
+        wheel = fetch_release(s3, bucket, record["version"], folder)
+        if wheel.sha256 != record["sha256"]:
+            raise PlatformError(f"release {record['version']} in s3://{bucket} is not the wheel deployed to "
+                                f"{settings.env} (sha256 differs): deploy again with `make deploy ENV={settings.env}`")
+        unpacking = Path(tempfile.mkdtemp(prefix="site-", dir=folder))
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
+                        "--target", str(unpacking), str(wheel.path)], check=True, capture_output=True)
+        shutil.rmtree(site, ignore_errors=True)
+        unpacking.rename(site)  # whole or not at all: a crash leaves only a temporary folder
+    return Release(record["version"], record["sha256"], site)
+
+
+def application_name(settings: Settings, job: str, release: Release) -> str:
+    """How the cluster's UI lists a job, e.g. `rtdp dev · pipeline bronze,silver,gold · 0.1.0`."""
+    return f"rtdp {settings.env} · {job} · {release.version}"
+
+
+def submit_command(settings: Settings, release: Release, name: str, job: str, arguments: dict, result: Path) -> list[str]:
+    cluster = settings.spark.cluster
+    command = [str(SPARK_HOME / "bin" / "spark-submit"), "--master", cluster.master_url, "--deploy-mode", "client",
+               "--name", name]
+    options = launch_options(settings) | {
+        # The driver and the executors' Python workers: this environment's interpreter (the
+        # pinned dependencies), the release's packages first on the import path.
+        "spark.pyspark.python": sys.executable,
+        "spark.executorEnv.PYTHONPATH": str(release.site),
+        "spark.executor.memory": cluster.worker_memory,
+        "spark.executor.cores": str(cluster.worker_cores),
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+    }
+    for key, value in options.items():
+        command += ["--conf", f"{key}={value}"]
+    return [*command, str(release.entry), job, json.dumps(arguments), str(result)]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A finished job: what it returned, the folder its code came from, the master that ran it."""
+
+    outcome: object
+    code: Path
+    master: str
+    release: Release
+    log_file: Path
+
+
+def submit(settings: Settings, job: str, arguments: dict, *, label: str | None = None) -> Submitted:
+    """Run `job` (a name in jobs.operate.entry.JOBS) with `arguments` on the cluster of `settings`,
+    from the deployed release. One-line PlatformError when it cannot start or fails."""
+    cluster = settings.spark.cluster
+    if master_state("127.0.0.1", cluster.ui_port) is None:
+        raise PlatformError(f"no Spark master answers at {cluster.master_url}: start the local stack with `make up`")
+    release = deployed_release(settings)
+    name = application_name(settings, label or job, release)
+    logs = stack_paths(settings).logs / "jobs"
+    logs.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    log_file = logs / f"{job}-{stamp}.log"
+    result = logs / f"{job}-{stamp}.result.json"
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(release.site), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        "SPARK_HOME": str(SPARK_HOME),
+        "RTDP_ENV": settings.env,
+        "RTDP_HOME": str(Path(settings.home).resolve()),
+        "RTDP_SPARK__MASTER": cluster.master_url,
+        # The jars and class archive the caller's installation fetched (the release has no checkout).
+        "RTDP_CACHE_DIR": str(tools_cache_dir()),
+    }
+    command = submit_command(settings, release, name, job, arguments, result)
+    with open(log_file, "wb") as log:
+        log.write(f"$ {shlex.join(command)}\n".encode())
+        log.flush()
+        finished = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                  env=environment, check=False)
+    if finished.returncode != 0 or not result.is_file():
+        problem = last_problem_line(log_file)
+        raise PlatformError(f"{name} failed on {cluster.master_url} (exit {finished.returncode}); see {log_file}"
+                            + (f": {problem}" if problem else ""))
+    reported = json.loads(result.read_text())
+    return Submitted(reported["outcome"], Path(reported["code"]), reported["master"], release, log_file)

@@ -1,0 +1,50 @@
+"""Which environments submit their jobs to a cluster, how spark-submit is called, and its one-line refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.config import load_settings
+from jobs.errors import PlatformError
+from jobs.operate.stack.stack import private_stack_variables
+from jobs.operate.submit import Release, application_name, runs_on_cluster, submit, submit_command
+
+pytestmark = pytest.mark.unit
+
+
+def test_dev_submits_to_its_cluster_and_local_runs_in_process(monkeypatch):
+    assert runs_on_cluster(load_settings("dev"))
+    assert not runs_on_cluster(load_settings("local"))
+    # Even when a private stack's ports (and so a cluster) are in the environment, local stays in-process.
+    for name, value in private_stack_variables(Path("state")).items():
+        monkeypatch.setenv(name, value)
+    assert load_settings("local").spark.cluster is not None
+    assert not runs_on_cluster(load_settings("local"))
+
+
+def test_spark_submit_runs_the_release_entry_point_with_its_packages_first_on_every_python_path(tmp_path):
+    settings = load_settings("dev").model_copy(update={"home": tmp_path})
+    release = Release(version="1.2.3", sha256="ab" * 32, site=tmp_path / "site")
+    name = application_name(settings, "pipeline bronze", release)
+    assert name == "rtdp dev · pipeline bronze · 1.2.3"
+    command = submit_command(settings, release, name, "pipeline", {"steps": ["bronze"]}, tmp_path / "result.json")
+    assert command[command.index("--master") + 1] == "spark://127.0.0.1:7077"
+    assert command[command.index("--name") + 1] == name
+    confs = dict(command[index + 1].split("=", 1) for index, part in enumerate(command) if part == "--conf")
+    assert confs["spark.executorEnv.PYTHONPATH"] == str(tmp_path / "site")
+    assert confs["spark.executor.memory"] == "1g" and confs["spark.driver.host"] == "127.0.0.1"
+    assert command[-4:] == [str(tmp_path / "site" / "jobs" / "operate" / "entry.py"), "pipeline", '{"steps": ["bronze"]}',
+                            str(tmp_path / "result.json")]
+
+
+def test_submitting_without_a_running_master_is_one_line(monkeypatch, tmp_path):
+    for name, value in private_stack_variables(tmp_path / "state").items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings("dev")
+    with pytest.raises(PlatformError) as raised:
+        submit(settings, "pipeline", {"steps": ["bronze"], "run_id": "x"})
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message == f"no Spark master answers at {settings.spark.cluster.master_url}: start the local stack with `make up`"
