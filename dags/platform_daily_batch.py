@@ -1,6 +1,6 @@
 """Daily batch: raw landing data -> bronze -> silver -> gold -> DuckDB warehouse -> reports.
 
-Every task calls one packaged job (`jobs.pipeline.run_pipeline`, `jobs.serve.warehouse.build_warehouse`,
+Every task calls one packaged job (`jobs.operate.submit.run_medallion`, `jobs.serve.warehouse.build_warehouse`,
 `jobs.serve.reports.run_reports`); this file only schedules them. Each job replaces its outputs, so
 re-running a logical date rewrites that date's results and never appends duplicates. The
 medallion steps record the Airflow run id as the lineage run id.
@@ -15,9 +15,10 @@ from platform_common import START_DATE, default_args, platform_settings, reports
 
 
 def _medallion_step(step: str, run_id: str) -> dict[str, int]:
-    from jobs.pipeline import run_pipeline
+    # In-process in local; submitted to the cluster from the deployed release where there is one (dev).
+    from jobs.operate.submit import run_medallion
 
-    records = run_pipeline(platform_settings(), steps=(step,), run_id=run_id)
+    records, _ = run_medallion(platform_settings(), (step,), run_id)
     return {f"{record.source} -> {record.target}": record.rows_out for record in records}
 
 

@@ -93,17 +93,12 @@ def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed:
 
 
 def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
-    from jobs.operate.submit import runs_on_cluster, submit
-    from jobs.pipeline import LineageRecord, run_pipeline
+    from jobs.operate.submit import run_medallion
 
-    if runs_on_cluster(settings):
-        submitted = submit(settings, "pipeline", {"steps": list(steps), "run_id": _new_run_id()},
-                           label=f"pipeline {','.join(steps)}")
+    records, submitted = run_medallion(settings, steps, _new_run_id())
+    if submitted is not None:
         console.print(f"ran release {submitted.release.version} on {submitted.master} (log: {submitted.log_file})",
                       soft_wrap=True)
-        records = [LineageRecord(**record) for record in submitted.outcome]
-    else:
-        records = run_pipeline(settings, steps=steps, run_id=_new_run_id())
     table = Table(title="Medallion run", title_justify="left")
     for column in ("step", "source", "target", "rows in", "rows out", "quarantined"):
         table.add_column(column, justify="right" if column.startswith("rows") or column == "quarantined" else "left")
@@ -135,10 +130,14 @@ def gold(env: EnvOption = "local") -> None:
 
 
 def _train_models(settings: Settings) -> None:
-    from ml import train_and_score
+    from jobs.operate.submit import train_models
     from ml.cli import summary_table
 
-    console.print(summary_table(train_and_score(settings)))
+    summary, submitted = train_models(settings)
+    if submitted is not None:
+        console.print(f"ran release {submitted.release.version} on {submitted.master} (log: {submitted.log_file})",
+                      soft_wrap=True)
+    console.print(summary_table(summary))
 
 
 def _stream_segment(settings: Settings, events: int) -> None:

@@ -56,10 +56,10 @@ def main() -> None:
 def train(env: Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.",
                                            envvar="RTDP_ENV")] = "local") -> None:
     """Train and score all models on gold; write the ML tables and register the models."""
-    from ml.training import train_and_score
+    from jobs.operate.submit import train_models
 
     try:
-        summary = train_and_score(load_settings(env))
+        summary, _ = train_models(load_settings(env))
     except PlatformError as error:
         Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None

@@ -23,7 +23,17 @@ def _pipeline(settings: Settings, arguments: dict) -> object:
     return [asdict(record) for record in records]
 
 
-JOBS = {"pipeline": _pipeline}
+def _ml(settings: Settings, arguments: dict) -> object:
+    """Model training and scoring: pandas and scikit-learn in the driver; the session only makes the
+    run an application of the cluster (listed on its UI, one core held)."""
+    from jobs.spark import spark_session
+    from ml import train_and_score
+
+    spark_session(settings)
+    return asdict(train_and_score(settings, version=arguments.get("version")))
+
+
+JOBS = {"pipeline": _pipeline, "ml": _ml}
 
 
 def main(argv: list[str]) -> None:

@@ -20,9 +20,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
@@ -31,6 +33,10 @@ from jobs.operate.stack.processes import last_problem_line
 from jobs.operate.stack.spark_cluster import SPARK_HOME, master_state
 from jobs.resources import tools_cache_dir
 from jobs.spark import launch_options
+from jobs.trust.lineage.steps import LineageRecord
+
+if TYPE_CHECKING:
+    from ml.training import MLSummary
 
 
 def runs_on_cluster(settings: Settings) -> bool:
@@ -110,7 +116,8 @@ class Submitted:
     log_file: Path
 
 
-def submit(settings: Settings, job: str, arguments: dict, *, label: str | None = None) -> Submitted:
+def submit(settings: Settings, job: str, arguments: dict, *, label: str | None = None,
+           cores: int | None = None) -> Submitted:
     """Run `job` (a name in jobs.operate.entry.JOBS) with `arguments` on the cluster of `settings`,
     from the deployed release. One-line PlatformError when it cannot start or fails."""
     cluster = settings.spark.cluster
@@ -134,6 +141,8 @@ def submit(settings: Settings, job: str, arguments: dict, *, label: str | None =
         "RTDP_CACHE_DIR": str(tools_cache_dir()),
     }
     command = submit_command(settings, release, name, job, arguments, result)
+    if cores is not None:
+        command[1:1] = ["--conf", f"spark.cores.max={cores}"]
     with open(log_file, "wb") as log:
         log.write(f"$ {shlex.join(command)}\n".encode())
         log.flush()
@@ -145,3 +154,27 @@ def submit(settings: Settings, job: str, arguments: dict, *, label: str | None =
                             + (f": {problem}" if problem else ""))
     reported = json.loads(result.read_text())
     return Submitted(reported["outcome"], Path(reported["code"]), reported["master"], release, log_file)
+
+
+def run_medallion(settings: Settings, steps: Sequence[str], run_id: str) -> tuple[list[LineageRecord], Submitted | None]:
+    """The medallion `steps`: submitted to the cluster where `settings` has one (with the record
+    of the submission), else in this process. The one path of the CLI and the DAGs."""
+    from jobs.pipeline import run_pipeline
+
+    if not runs_on_cluster(settings):
+        return run_pipeline(settings, steps=steps, run_id=run_id), None
+    submitted = submit(settings, "pipeline", {"steps": list(steps), "run_id": run_id}, label=f"pipeline {','.join(steps)}")
+    return [LineageRecord(**record) for record in submitted.outcome], submitted
+
+
+def train_models(settings: Settings, version: str | None = None) -> tuple[MLSummary, Submitted | None]:
+    """ML training and scoring (ml.train_and_score): submitted where `settings` has a cluster,
+    holding one core of it, else in this process."""
+    from ml.training import MLSummary, ModelRun, train_and_score
+
+    if not runs_on_cluster(settings):
+        return train_and_score(settings, version=version), None
+    submitted = submit(settings, "ml", {"version": version}, label="ml train and score", cores=1)
+    outcome = submitted.outcome
+    runs = {name: ModelRun(**run) for name, run in outcome["runs"].items()}
+    return MLSummary(version=outcome["version"], runs=runs, rows_written=outcome["rows_written"]), submitted
