@@ -121,8 +121,12 @@ def submit(settings: Settings, job: str, arguments: dict, *, label: str | None =
     """Run `job` (a name in jobs.operate.entry.JOBS) with `arguments` on the cluster of `settings`,
     from the deployed release. One-line PlatformError when it cannot start or fails."""
     cluster = settings.spark.cluster
-    if master_state("127.0.0.1", cluster.ui_port) is None:
+    state = master_state("127.0.0.1", cluster.ui_port)
+    if state is None:
         raise PlatformError(f"no Spark master answers at {cluster.master_url}: start the local stack with `make up`")
+    if not any(worker.get("state") == "ALIVE" for worker in state.get("workers", [])):
+        raise PlatformError(f"the Spark cluster at {cluster.master_url} has no live worker to run {job}: "
+                            "`make up` starts its workers (see `make status`)")
     release = deployed_release(settings)
     name = application_name(settings, label or job, release)
     logs = stack_paths(settings).logs / "jobs"

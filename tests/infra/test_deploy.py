@@ -370,6 +370,18 @@ def test_the_batch_pipeline_runs_on_the_cluster_from_the_released_wheel_and_matc
         pd.testing.assert_frame_equal(on_cluster, pd.read_csv(local_home / "data" / "reports" / f"{report}.csv"), obj=report)
 
 
+def test_a_deployed_version_missing_from_the_bucket_stops_a_job_with_one_line(user, deployed):
+    key = "deployments/dev.json"
+    record = user.s3.get_object(Bucket="rtdp-dev-artifacts", Key=key)["Body"].read()
+    user.s3.put_object(Bucket="rtdp-dev-artifacts", Key=key, Body=json.dumps({**json.loads(record), "version": "9.9.9"}))
+    try:
+        result = user.run(str(ROOT / ".venv" / "bin" / "rtdp"), "bronze", "--env", "dev", check=False)
+    finally:
+        user.s3.put_object(Bucket="rtdp-dev-artifacts", Key=key, Body=record)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: release 9.9.9 not found in s3://rtdp-dev-artifacts/releases/"
+
+
 def test_deploying_the_same_version_again_with_its_reviewed_plan_changes_nothing(user, deployed):
     planned = " ".join(user.run("make", "plan", "ENV=dev").stdout.split())
     assert "dev: 0 to add, 0 to change, 0 to destroy" in planned

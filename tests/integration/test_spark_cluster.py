@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from jobs.config import load_settings
+from jobs.errors import PlatformError
+from jobs.operate.stack import stack_up
 from jobs.operate.stack.spark_cluster import master_state
+from jobs.operate.submit import submit
 
 pytestmark = pytest.mark.integration
 
@@ -46,3 +50,12 @@ def test_a_python_job_runs_on_the_executors_of_both_workers(local_stack):
     state = master_state("127.0.0.1", cluster.ui_port)
     assert [worker["state"] for worker in state["workers"]] == ["ALIVE", "ALIVE"]
     assert "rtdp-cluster-check" in {application["name"] for application in state["completedapps"]}
+
+
+def test_a_cluster_without_a_live_worker_refuses_a_job_in_one_line(isolated_stack):
+    stack_up(isolated_stack, only=["spark-master"])
+    settings = load_settings("dev")
+    with pytest.raises(PlatformError) as raised:
+        submit(settings, "pipeline", {"steps": ["bronze"], "run_id": "no-worker"})
+    assert str(raised.value) == (f"the Spark cluster at {settings.spark.cluster.master_url} has no live worker to run "
+                                 "pipeline: `make up` starts its workers (see `make status`)")
