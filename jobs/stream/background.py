@@ -95,13 +95,19 @@ def job_environment(settings: Settings) -> dict[str, str]:
     job loads exactly these settings, whatever overrides produced them."""
     environment = dict(os.environ)
     environment["RTDP_HOME"] = str(Path(settings.home).resolve())
+
+    def add(prefix: str, values: dict) -> None:
+        for name, value in values.items():
+            if isinstance(value, dict):  # a nested section, e.g. spark.cluster
+                add(f"{prefix}__{name.upper()}", value)
+            # A missing value (e.g. no emulator endpoint) cannot be written as a variable: the
+            # job then reads it from the same settings file, where it is missing too.
+            elif value is not None:
+                environment[f"{prefix}__{name.upper()}"] = str(value)
+
     for section, values in settings:
         if isinstance(values, BaseModel):
-            for name, value in values.model_dump().items():
-                # A missing value (e.g. no emulator endpoint) cannot be written as a variable: the
-                # job then reads it from the same settings file, where it is missing too.
-                if value is not None:
-                    environment[f"RTDP_{section.upper()}__{name.upper()}"] = str(value)
+            add(f"RTDP_{section.upper()}", values.model_dump())
     return environment
 
 

@@ -115,6 +115,15 @@ def test_the_job_loads_exactly_the_settings_it_was_started_with(local_settings, 
     assert load_settings(settings.env).model_dump() == settings.model_dump()
 
 
+def test_nested_settings_such_as_the_cluster_reach_the_job_too(monkeypatch):
+    settings = load_settings("dev")
+    settings.spark.cluster.worker_memory = "768m"
+    for name, value in job_environment(settings).items():
+        if name.startswith("RTDP_"):
+            monkeypatch.setenv(name, value)
+    assert load_settings("dev").model_dump() == settings.model_dump()
+
+
 def test_start_refuses_a_run_once_job(local_settings, state):
     with pytest.raises(PlatformError, match="runs until stopped"):
         start_stream(local_settings, ["transactions"], StreamOptions(once=True))
