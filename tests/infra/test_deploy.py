@@ -405,10 +405,16 @@ def test_the_prod_plan_review_agrees_with_tofu_and_lists_access_changes(user, de
     assert "prod:" in " ".join(result.stdout.split())
 
 
-def test_prod_is_not_applied_without_approval(user, deployed):
-    result = user.run("make", "deploy", "ENV=prod", f"WHEEL={WHEEL}", check=False, RTDP_KAFKA__TOPIC_PREFIX=PROD_PREFIX)
+def test_prod_is_not_applied_without_approval_nor_from_a_plan_nobody_reviewed(user, deployed):
+    plan_file = Path(user.env["RTDP_HOME"]) / ".state" / "plans" / "prod.tfplan"
+    result = user.run("make", "deploy", "ENV=prod", f"WHEEL={WHEEL}", f"PLAN={plan_file}", check=False,
+                      RTDP_KAFKA__TOPIC_PREFIX=PROD_PREFIX)
     assert result.returncode != 0
     assert "prod changes only with approval" in " ".join(result.stderr.split())
+    unreviewed = user.run("make", "deploy", "ENV=prod", f"WHEEL={WHEEL}", "APPROVE=1", check=False,
+                          RTDP_KAFKA__TOPIC_PREFIX=PROD_PREFIX)
+    assert unreviewed.returncode != 0
+    assert "error: prod applies only a reviewed plan: run `make plan ENV=prod`" in " ".join(unreviewed.stderr.split())
     assert "rtdp-prod-gold" not in {bucket["Name"] for bucket in user.s3.list_buckets()["Buckets"]}
 
 

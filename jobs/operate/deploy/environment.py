@@ -251,8 +251,12 @@ def reviewed_plan(env: str | None, plan_file: Path) -> Plan:
 
 def deploy(env: str | None, wheel: Wheel, *, approved: bool = False, replace: bool = False,
            plan_file: Path | None = None) -> Deployment:
-    """Apply the infrastructure (a fresh plan, or the reviewed `plan_file`), then release `wheel`
-    into it and record the version."""
+    """Apply the infrastructure (a fresh plan, or the reviewed `plan_file`: prod takes only that),
+    then release `wheel` into it and record the version."""
+    if env == "prod" and plan_file is None:
+        # APPROVE=1 approves a plan somebody read, never one made on the way.
+        raise PlatformError("prod applies only a reviewed plan: run `make plan ENV=prod`, read "
+                            ".state/plans/prod.review.md, then `make deploy ENV=prod PLAN=.state/plans/prod.tfplan APPROVE=1`")
     plan = reviewed_plan(env, plan_file) if plan_file else plan_environment(env)
     apply_plan(plan, approved=approved)
     buckets = plan.tofu.outputs()["bucket_names"]
