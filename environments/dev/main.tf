@@ -68,6 +68,7 @@ module "platform" {
   kafka_dlq_retention_hours          = var.kafka_dlq_retention_hours
   kafka_cluster_arn                  = var.kafka_cluster_arn
   github_repository                  = var.github_repository
+  pull_requests_may_plan             = var.pull_requests_may_plan
   github_oidc_provider_arn           = var.github_oidc_provider_arn
   enable_mwaa                        = var.enable_mwaa
   mwaa_airflow_version               = var.mwaa_airflow_version

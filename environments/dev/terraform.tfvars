@@ -14,3 +14,7 @@ kafka_retention_hours     = 72
 kafka_dlq_retention_hours = 168
 
 enable_mwaa = false
+
+# Pull requests plan dev before review; prod is planned from main only (its state stays away from
+# code nobody has reviewed yet).
+pull_requests_may_plan = true

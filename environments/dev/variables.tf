@@ -62,6 +62,12 @@ variable "github_repository" {
   type        = string
 }
 
+variable "pull_requests_may_plan" {
+  description = "Whether pull requests may assume this environment's plan role, which reads its state (set true for dev only)."
+  type        = bool
+  default     = false
+}
+
 variable "github_oidc_provider_arn" {
   description = "ARN of the account's existing GitHub OIDC provider; null creates it (only one may exist per account)."
   type        = string

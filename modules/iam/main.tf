@@ -194,11 +194,13 @@ locals {
 
 locals {
   # Who may assume each GitHub role, as OIDC token subjects. Deploying: only jobs running in
-  # this repository's GitHub environment of the same name. Planning (before any approval):
-  # pull requests and main.
+  # this repository's GitHub environment of the same name. Planning (before any approval): main,
+  # and pull requests only where var.pull_requests_may_plan: a pull request runs code nobody has
+  # reviewed yet, and a plan role reads the environment's state (values in clear text).
+  pull_request_subject = "repo:${var.github_repository}:pull_request"
   github_role_subjects = {
     deploy = ["repo:${var.github_repository}:environment:${var.environment}"]
-    plan   = ["repo:${var.github_repository}:pull_request", "repo:${var.github_repository}:ref:refs/heads/main"]
+    plan   = concat(["repo:${var.github_repository}:ref:refs/heads/main"], var.pull_requests_may_plan ? [local.pull_request_subject] : [])
   }
 }
 

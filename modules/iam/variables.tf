@@ -103,6 +103,12 @@ variable "github_repository" {
   }
 }
 
+variable "pull_requests_may_plan" {
+  description = "Whether pull requests of github_repository may assume the plan role (which reads the state): dev yes, prod no."
+  type        = bool
+  default     = false
+}
+
 variable "github_oidc_provider_arn" {
   description = "ARN of an existing IAM OIDC provider for token.actions.githubusercontent.com (one per account); null creates it."
   type        = string

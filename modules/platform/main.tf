@@ -52,6 +52,7 @@ module "iam" {
   kafka_cluster_arn        = var.kafka_cluster_arn
   job_service_principals   = var.job_service_principals
   github_repository        = var.github_repository
+  pull_requests_may_plan   = var.pull_requests_may_plan
   github_oidc_provider_arn = var.github_oidc_provider_arn
   kms_key_arn              = var.kms_key_arn
   tags                     = var.tags

@@ -115,6 +115,12 @@ variable "github_repository" {
   type        = string
 }
 
+variable "pull_requests_may_plan" {
+  description = "Whether pull requests may assume the read-only plan role (it reads the state): dev yes, prod no."
+  type        = bool
+  default     = false
+}
+
 variable "github_oidc_provider_arn" {
   description = "ARN of the account's existing GitHub OIDC provider; null creates it."
   type        = string

@@ -403,6 +403,8 @@ def test_the_prod_plan_review_agrees_with_tofu_and_lists_access_changes(user, de
     assert "aws_iam_role.deploy" in access and "aws_iam_role_policy.plan" in access
     assert "rtdp-prod-tfstate" in {bucket["Name"] for bucket in user.s3.list_buckets()["Buckets"]}
     assert "prod:" in " ".join(result.stdout.split())
+    # prod's plan role trusts main only: pull requests never get to read prod's state.
+    assert f"repo:{GITHUB_REPOSITORY}:ref:refs/heads/main" in text and ":pull_request" not in text
 
 
 def test_prod_is_not_applied_without_approval_nor_from_a_plan_nobody_reviewed(user, deployed):

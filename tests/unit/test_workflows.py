@@ -95,15 +95,22 @@ def steps_using(job: dict, action: str) -> list[dict]:
     return [step for step in job.get("steps", []) if step.get("uses", "").split("@")[0] == action]
 
 
-def trusted_subjects(role: str) -> set[str]:
-    """OIDC subjects (without `repo:<repository>:`) that the trust policy of a GitHub role of modules/iam accepts."""
+def trusted_subjects(role: str, environment: str) -> set[str]:
+    """OIDC subjects (without `repo:<repository>:`) that the trust policy of a GitHub role of
+    modules/iam accepts in `environment` (its terraform.tfvars decides whether pull requests may plan)."""
     main_tf = (ROOT / "modules" / "iam" / "main.tf").read_text()
     assert f'assume_role_policy   = data.aws_iam_policy_document.github_trust["{role}"].json' in main_tf
     block = re.search(r"github_role_subjects = \{\n(.*?)\n  \}", main_tf, re.DOTALL)
     assert block, "modules/iam/main.tf has no github_role_subjects"
-    values = re.search(rf"^\s*{role}\s*=\s*\[(.*?)\]", block.group(1), re.MULTILINE)
-    assert values, f"github_role_subjects has no {role}"
-    return {value.removeprefix("repo:${var.github_repository}:") for value in re.findall(r'"([^"]+)"', values.group(1))}
+    line = re.search(rf"^\s*{role}\s*=\s*(.*)$", block.group(1), re.MULTILINE)
+    assert line, f"github_role_subjects has no {role}"
+    subjects = {value.removeprefix("repo:${var.github_repository}:") for value in re.findall(r'"([^"]+)"', line.group(1))}
+    if "var.pull_requests_may_plan ? [local.pull_request_subject]" in line.group(1):
+        assert 'pull_request_subject = "repo:${var.github_repository}:pull_request"' in main_tf
+        tfvars = (ROOT / "environments" / environment / "terraform.tfvars").read_text()
+        if re.search(r"^pull_requests_may_plan\s*=\s*true\s*$", tfvars, re.MULTILINE):
+            subjects.add("pull_request")
+    return subjects
 
 
 def oidc_subject(job: dict, document: dict) -> str:
@@ -229,8 +236,12 @@ def test_no_long_lived_aws_keys_or_secrets(path):
 
 
 def test_every_role_assumption_is_oidc_that_the_iam_trust_accepts():
-    trust = {"DEPLOY": trusted_subjects("deploy"), "PLAN": trusted_subjects("plan")}
-    assert trust["DEPLOY"] == {"environment:${var.environment}"}
+    trust = {(environment, kind): trusted_subjects(kind.lower(), environment)
+             for environment in ("dev", "prod") for kind in ("DEPLOY", "PLAN")}
+    assert trust["dev", "DEPLOY"] == trust["prod", "DEPLOY"] == {"environment:${var.environment}"}
+    # Pull requests run code nobody has reviewed yet: prod's plan role (which reads its state) refuses them.
+    assert trust["dev", "PLAN"] == {"pull_request", "ref:refs/heads/main"}
+    assert trust["prod", "PLAN"] == {"ref:refs/heads/main"}
     assuming = set()
     for name, job_id, job, document in all_jobs():
         for step in steps_using(job, CONFIGURE_AWS):
@@ -239,7 +250,7 @@ def test_every_role_assumption_is_oidc_that_the_iam_trust_accepts():
             match = re.fullmatch(r"\$\{\{ vars\.(DEV|PROD)_(PLAN|DEPLOY)_ROLE_ARN \}\}", arguments.get("role-to-assume", ""))
             assert match, f"{name}:{job_id} assumes {arguments.get('role-to-assume')!r}"
             environment, kind = match.group(1).lower(), match.group(2)
-            accepted = {subject.replace("${var.environment}", environment) for subject in trust[kind]}
+            accepted = {subject.replace("${var.environment}", environment) for subject in trust[environment, kind]}
             assert oidc_subject(job, document) in accepted, f"{name}:{job_id}: the {kind.lower()} role of {environment} refuses it"
             assert job.get("permissions", {}).get("id-token") == "write"
             assuming.add((environment, kind))
@@ -318,7 +329,7 @@ def test_dev_is_deployed_on_every_merge_to_main_one_at_a_time():
     assert [step["with"]["path"] for step in steps_using(job, "actions/upload-artifact")] == ["dist/*.whl"]
 
 
-def test_pull_requests_plan_dev_and_prod_and_post_the_reviews():
+def test_pull_requests_plan_dev_only_and_post_its_review():
     document = workflow("ci.yml")
     assert triggers(document) == {"pull_request"}
     jobs = document["jobs"]
@@ -332,7 +343,7 @@ def test_pull_requests_plan_dev_and_prod_and_post_the_reviews():
         assert upload["with"]["path"] == f".state/plans/{env}.review.md"
         assert upload["with"]["include-hidden-files"] is True, "upload-artifact skips the hidden .state/ otherwise"
         uploads[env] = upload["with"]["name"]
-    assert set(uploads) == {"dev", "prod"}
+    assert set(uploads) == {"dev"}, "prod's state must stay away from pull-request code"
 
     comment_id = next(job_id for job_id, job in jobs.items() if steps_using(job, "actions/github-script"))
     comment = jobs[comment_id]
