@@ -13,3 +13,8 @@ output "backend_config" {
     use_lockfile = true
   }
 }
+
+output "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary every role of the environment carries (modules/iam)."
+  value       = aws_iam_policy.boundary.arn
+}

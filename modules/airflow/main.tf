@@ -96,10 +96,11 @@ data "aws_iam_policy_document" "execution" {
 }
 
 resource "aws_iam_role" "execution" {
-  name               = "${local.name_prefix}-airflow-execution"
-  description        = "Execution role of the ${var.environment} Airflow environment."
-  assume_role_policy = data.aws_iam_policy_document.execution_trust.json
-  tags               = var.tags
+  name                 = "${local.name_prefix}-airflow-execution"
+  description          = "Execution role of the ${var.environment} Airflow environment."
+  assume_role_policy   = data.aws_iam_policy_document.execution_trust.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "execution" {

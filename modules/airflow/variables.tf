@@ -99,3 +99,8 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the environment's permissions boundary (infra/bootstrap), put on the execution role."
+  type        = string
+}

@@ -165,6 +165,7 @@ resource "aws_iam_role" "job" {
   description          = each.value.description
   assume_role_policy   = data.aws_iam_policy_document.job_trust.json
   max_session_duration = 3600
+  permissions_boundary = local.permissions_boundary_arn
   tags                 = var.tags
 }
 
@@ -190,6 +191,15 @@ locals {
   # The partition (aws, aws-cn, ...) is the second field of every ARN, the caller's too.
   account_arn_prefix = "arn:${split(":", data.aws_caller_identity.current.arn)[1]}"
   account_id         = data.aws_caller_identity.current.account_id
+  # Made by infra/bootstrap (an administrator, once), out of the deploy role's reach.
+  permissions_boundary_arn = "${local.account_arn_prefix}:iam::${local.account_id}:policy/${local.name_prefix}-boundary"
+  environment_roles        = "${local.account_arn_prefix}:iam::${local.account_id}:role/${local.name_prefix}-*"
+  environment_buckets      = "${local.account_arn_prefix}:s3:::${local.name_prefix}-*"
+  # What reading a bucket's settings takes (a plan refreshes every one of them).
+  bucket_settings_read = [
+    "s3:GetBucket*", "s3:GetLifecycleConfiguration", "s3:GetEncryptionConfiguration", "s3:GetAccelerateConfiguration",
+    "s3:GetReplicationConfiguration", "s3:ListBucket",
+  ]
 }
 
 locals {
@@ -229,26 +239,61 @@ data "aws_iam_policy_document" "github_trust" {
   }
 }
 
-# Deploying means applying this configuration: the role may manage only this environment's
-# buckets (state included), roles and Airflow environment, all named with the environment prefix.
+# Deploying means applying this configuration and releasing into it: the role may manage this
+# environment's buckets (their settings, never the lake's data), roles (only inside the permissions
+# boundary) and Airflow environment, and write the state, the releases and the DAGs.
 data "aws_iam_policy_document" "deploy" {
   statement {
-    sid     = "ManageEnvironmentBuckets"
-    actions = ["s3:*"]
+    sid = "ManageEnvironmentBuckets"
+    actions = concat(local.bucket_settings_read, [
+      "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketTagging",
+    ])
+    resources = [local.environment_buckets]
+  }
+
+  statement {
+    sid     = "WriteStateReleasesAndDags"
+    actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = [
-      "${local.account_arn_prefix}:s3:::${local.name_prefix}-*",
-      "${local.account_arn_prefix}:s3:::${local.name_prefix}-*/*",
+      "${local.account_arn_prefix}:s3:::${local.name_prefix}-tfstate/*", "${var.artifacts_bucket_arn}/*",
+      "${local.account_arn_prefix}:s3:::${local.name_prefix}-airflow/*",
     ]
+  }
+
+  # Destroying an environment whose buckets may be destroyed non-empty (dev) empties them first.
+  dynamic "statement" {
+    for_each = var.deploy_may_empty_buckets ? [1] : []
+    content {
+      sid       = "EmptyBucketsOnDestroy"
+      actions   = ["s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"]
+      resources = [local.environment_buckets, "${local.environment_buckets}/*"]
+    }
   }
 
   statement {
     sid = "ManageEnvironmentRoles"
     actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+      "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
       "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
       "iam:ListInstanceProfilesForRole", "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:PassRole",
     ]
-    resources = ["${local.account_arn_prefix}:iam::${local.account_id}:role/${local.name_prefix}-*"]
+    resources = [local.environment_roles]
+  }
+
+  # Every role it makes carries the boundary, which no role may take off or change (infra/bootstrap):
+  # changing a role's policy, even its own, never reaches beyond it.
+  statement {
+    sid       = "CreateEnvironmentRolesInsideTheBoundary"
+    actions   = ["iam:CreateRole", "iam:PutRolePermissionsBoundary"]
+    resources = [local.environment_roles]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.permissions_boundary_arn]
+    }
   }
 
   statement {
@@ -278,6 +323,7 @@ resource "aws_iam_role" "deploy" {
   description          = "Assumed by GitHub Actions in the ${var.environment} environment of ${var.github_repository} to deploy."
   assume_role_policy   = data.aws_iam_policy_document.github_trust["deploy"].json
   max_session_duration = 3600
+  permissions_boundary = local.permissions_boundary_arn
   tags                 = var.tags
 }
 
@@ -292,12 +338,9 @@ resource "aws_iam_role_policy" "deploy" {
 data "aws_iam_policy_document" "plan" {
   # Bucket settings, never the lake's objects: a plan has no business reading data.
   statement {
-    sid = "ReadEnvironmentBucketSettings"
-    actions = [
-      "s3:GetBucket*", "s3:GetLifecycleConfiguration", "s3:GetEncryptionConfiguration", "s3:GetAccelerateConfiguration",
-      "s3:GetReplicationConfiguration", "s3:ListBucket",
-    ]
-    resources = ["${local.account_arn_prefix}:s3:::${local.name_prefix}-*"]
+    sid       = "ReadEnvironmentBucketSettings"
+    actions   = local.bucket_settings_read
+    resources = [local.environment_buckets]
   }
 
   # The state, and the released wheels that a promotion fetches from dev.
@@ -349,6 +392,7 @@ resource "aws_iam_role" "plan" {
   description          = "Assumed by GitHub Actions of ${var.github_repository} to plan ${var.environment} (pull requests, main)."
   assume_role_policy   = data.aws_iam_policy_document.github_trust["plan"].json
   max_session_duration = 3600
+  permissions_boundary = local.permissions_boundary_arn
   tags                 = var.tags
 }
 

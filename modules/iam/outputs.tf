@@ -32,3 +32,13 @@ output "github_oidc_provider_arn" {
   description = "ARN of the GitHub Actions OIDC identity provider the deploy role trusts."
   value       = local.github_oidc_provider_arn
 }
+
+output "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary (made by infra/bootstrap) every role of the environment carries."
+  value       = local.permissions_boundary_arn
+}
+
+output "deploy_policy_document" {
+  description = "Rendered JSON access policy of the deploy role, for review and policy tests."
+  value       = data.aws_iam_policy_document.deploy.json
+}

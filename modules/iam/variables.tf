@@ -131,3 +131,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "deploy_may_empty_buckets" {
+  description = "Whether the deploy role may delete the objects of the environment's buckets (a destroy of buckets with force_destroy: dev)."
+  type        = bool
+  default     = false
+}

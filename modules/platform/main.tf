@@ -53,6 +53,7 @@ module "iam" {
   job_service_principals   = var.job_service_principals
   github_repository        = var.github_repository
   pull_requests_may_plan   = var.pull_requests_may_plan
+  deploy_may_empty_buckets = var.force_destroy
   github_oidc_provider_arn = var.github_oidc_provider_arn
   kms_key_arn              = var.kms_key_arn
   tags                     = var.tags
@@ -61,19 +62,20 @@ module "iam" {
 module "airflow" {
   source = "../airflow"
 
-  project                 = var.project
-  environment             = var.environment
-  region                  = var.region
-  kms_key_arn             = var.kms_key_arn
-  artifacts_bucket_arn    = module.artifacts.bucket_arn
-  release_prefix          = module.artifacts.release_prefix
-  job_role_arns           = values(module.iam.job_role_arns)
-  force_destroy           = var.force_destroy
-  require_tls             = var.require_tls
-  enable_mwaa             = var.enable_mwaa
-  mwaa_airflow_version    = var.mwaa_airflow_version
-  mwaa_environment_class  = var.mwaa_environment_class
-  mwaa_subnet_ids         = var.mwaa_subnet_ids
-  mwaa_security_group_ids = var.mwaa_security_group_ids
-  tags                    = var.tags
+  project                  = var.project
+  environment              = var.environment
+  region                   = var.region
+  kms_key_arn              = var.kms_key_arn
+  artifacts_bucket_arn     = module.artifacts.bucket_arn
+  release_prefix           = module.artifacts.release_prefix
+  job_role_arns            = values(module.iam.job_role_arns)
+  permissions_boundary_arn = module.iam.permissions_boundary_arn
+  force_destroy            = var.force_destroy
+  require_tls              = var.require_tls
+  enable_mwaa              = var.enable_mwaa
+  mwaa_airflow_version     = var.mwaa_airflow_version
+  mwaa_environment_class   = var.mwaa_environment_class
+  mwaa_subnet_ids          = var.mwaa_subnet_ids
+  mwaa_security_group_ids  = var.mwaa_security_group_ids
+  tags                     = var.tags
 }

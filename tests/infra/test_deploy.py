@@ -31,7 +31,7 @@ import pytest
 from botocore.exceptions import ClientError
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
-from iam_policy import is_allowed
+from iam_policy import is_allowed, is_allowed_within
 from jobs.errors import PlatformError
 from tofu_runner import EMULATOR_CREDENTIALS, ROOT, Tofu, private_emulator
 
@@ -228,6 +228,70 @@ def test_deploy_role_is_trusted_through_github_oidc_only(dev):
     conditions = statement["Condition"]["StringEquals"]
     assert conditions["token.actions.githubusercontent.com:sub"] == f"repo:{GITHUB_REPOSITORY}:environment:dev"
     assert conditions["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+
+
+def _role_policy(dev: DeployedDev, role: str) -> dict:
+    document = dev.iam.get_role_policy(RoleName=role, PolicyName=f"{role}-access")["PolicyDocument"]
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def _boundary(dev: DeployedDev) -> tuple[str, dict]:
+    (policy,) = [policy for policy in dev.iam.list_policies(Scope="Local")["Policies"] if policy["PolicyName"] == "rtdp-dev-boundary"]
+    version = dev.iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    document = version["Document"]
+    return policy["Arn"], json.loads(document) if isinstance(document, str) else document
+
+
+def test_every_role_of_the_environment_carries_the_boundary_made_by_bootstrap(dev):
+    boundary_arn, _ = _boundary(dev)
+    roles = [role for page in dev.iam.get_paginator("list_roles").paginate() for role in page["Roles"]
+             if role["RoleName"].startswith("rtdp-dev-")]
+    expected = {f"rtdp-dev-{family}" for family in JOB_FAMILIES} | {"rtdp-dev-github-deploy", "rtdp-dev-github-plan",
+                                                                      "rtdp-dev-airflow-execution"}
+    assert {role["RoleName"] for role in roles} == expected
+    for role in roles:
+        stored = dev.iam.get_role(RoleName=role["RoleName"])["Role"]
+        assert stored.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == boundary_arn, role["RoleName"]
+
+
+def test_the_deploy_role_manages_bucket_settings_but_never_reads_or_writes_the_lake(dev):
+    deploy = _role_policy(dev, "rtdp-dev-github-deploy")
+    for action in ("s3:CreateBucket", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:GetBucketPolicy"):
+        assert is_allowed(deploy, action, "arn:aws:s3:::rtdp-dev-gold"), action
+    assert is_allowed(deploy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-artifacts/releases/1.0.0/rtdp-1.0.0-py3-none-any.whl")
+    assert is_allowed(deploy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-airflow/dags/platform_daily_batch.py")
+    assert is_allowed(deploy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate")
+    for layer in LAYERS:
+        assert not is_allowed(deploy, "s3:GetObject", f"arn:aws:s3:::rtdp-dev-{layer}/{layer}/any.parquet"), layer
+        assert not is_allowed(deploy, "s3:PutObject", f"arn:aws:s3:::rtdp-dev-{layer}/{layer}/any.parquet"), layer
+    # Dev's buckets are destroyed non-empty (force_destroy): the deploy role may empty them, nothing more.
+    assert is_allowed(deploy, "s3:DeleteObjectVersion", "arn:aws:s3:::rtdp-dev-gold/gold/any.parquet")
+    for action in ("s3:PutBucketAcl", "s3:PutObjectAcl", "s3:PutBucketReplication", "s3:PutBucketNotification"):
+        assert not is_allowed(deploy, action, "arn:aws:s3:::rtdp-dev-gold"), action
+    assert not is_allowed(deploy, "s3:PutBucketPolicy", "arn:aws:s3:::rtdp-prod-gold")
+
+
+def test_the_deploy_role_cannot_reach_beyond_the_boundary_even_by_rewriting_its_own_policy(dev):
+    boundary_arn, boundary = _boundary(dev)
+    deploy = _role_policy(dev, "rtdp-dev-github-deploy")
+    role = "arn:aws:iam::123456789012:role/rtdp-dev-new"
+    # It creates roles only with the boundary...
+    assert is_allowed_within(deploy, boundary, "iam:CreateRole", role, {"iam:PermissionsBoundary": boundary_arn})
+    assert not is_allowed_within(deploy, boundary, "iam:CreateRole", role)
+    assert not is_allowed_within(deploy, boundary, "iam:CreateRole", role, {"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"})
+    # ...and may change its own policy, but whatever it grants itself, the boundary still holds.
+    assert is_allowed(deploy, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/rtdp-dev-github-deploy")
+    everything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    for action, resource in [
+        ("iam:DeleteRolePermissionsBoundary", "arn:aws:iam::123456789012:role/rtdp-dev-github-deploy"),
+        ("iam:CreatePolicyVersion", boundary_arn), ("iam:SetDefaultPolicyVersion", boundary_arn),
+        ("iam:PutRolePermissionsBoundary", "arn:aws:iam::123456789012:role/rtdp-dev-github-deploy"),
+        ("iam:CreateRole", role), ("iam:CreateUser", "arn:aws:iam::123456789012:user/escape"),
+        ("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/rtdp-prod-github-deploy"),
+        ("s3:GetObject", "arn:aws:s3:::rtdp-prod-gold/gold/any.parquet"), ("s3:PutBucketPolicy", "arn:aws:s3:::other-bucket"),
+    ]:
+        assert not is_allowed_within(everything, boundary, action, resource), action
+    assert is_allowed_within(everything, boundary, "s3:GetObject", "arn:aws:s3:::rtdp-dev-gold/gold/any.parquet")
 
 
 def _stored_policy(dev: DeployedDev, family: str) -> dict:

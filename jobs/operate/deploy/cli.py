@@ -76,13 +76,14 @@ def destroy(env: EnvOption, approve: ApproveOption = False) -> None:
 @app.command()
 @user_errors
 def bootstrap(env: EnvOption) -> None:
-    """Create the environment's Terraform state bucket (once per environment)."""
+    """Create the environment's Terraform state bucket and its roles' permissions boundary (once per
+    environment, as an administrator)."""
     from jobs.operate.deploy.environment import bootstrap as bootstrap_state
     from jobs.operate.deploy.environment import preflight, target
 
     where = target(env)
     preflight(where)
-    console.print(f"state bucket ready: {bootstrap_state(where)}")
+    console.print(f"state bucket ready: {bootstrap_state(where)}; permissions boundary ready: rtdp-{env}-boundary")
 
 
 @app.command()

@@ -132,7 +132,8 @@ def _bucket_exists(target: Target, bucket: str) -> bool:
 
 
 def bootstrap(target: Target) -> str:
-    """Create the environment's state bucket (infra/bootstrap, local state); its name."""
+    """Create the environment's state bucket and its roles' permissions boundary (infra/bootstrap,
+    local state); the bucket's name."""
     variables = {"environment": target.name, "aws_region": target.settings.aws.region,
                  "force_destroy": "true" if target.name == "dev" else "false"}
     if target.settings.aws.emulated:
@@ -145,16 +146,32 @@ def bootstrap(target: Target) -> str:
     return tofu.outputs()["state_bucket"]
 
 
-def ensure_state_bucket(target: Target) -> None:
+def _boundary_exists(target: Target) -> bool:
+    """Whether the permissions boundary that infra/bootstrap makes exists (older bootstraps lack it)."""
+    aws = target.settings.aws
+    iam = boto3.client("iam", endpoint_url=aws.endpoint_url, region_name=aws.region)
+    account = boto3.client("sts", endpoint_url=aws.endpoint_url, region_name=aws.region).get_caller_identity()
+    partition = account["Arn"].split(":")[1]
+    try:
+        iam.get_policy(PolicyArn=f"arn:{partition}:iam::{account['Account']}:policy/rtdp-{target.name}-boundary")
+    except iam.exceptions.NoSuchEntityException:
+        return False
+    return True
+
+
+def ensure_bootstrapped(target: Target) -> None:
+    """The state bucket and the permissions boundary exist; on the emulator they are made here."""
     bucket = _state_bucket(target)
-    if _bucket_exists(target, bucket):
+    if _bucket_exists(target, bucket) and _boundary_exists(target):
         return
     if not target.settings.aws.emulated:
-        raise PlatformError(f"the state bucket {bucket} does not exist: create it once with `make bootstrap ENV={target.name}`")
-    # A restarted emulator forgot the bucket its local bootstrap state still lists; refreshing
-    # that state fails in the AWS provider, and there is nothing left in it to keep.
-    for stale in target.work.glob("bootstrap.tfstate*"):
-        stale.unlink()
+        raise PlatformError(f"{target.name} is not bootstrapped (state bucket {bucket} and the roles' permissions boundary): "
+                            f"run `make bootstrap ENV={target.name}` once, as an administrator")
+    if not _bucket_exists(target, bucket):
+        # A restarted emulator forgot the bucket its local bootstrap state still lists; refreshing
+        # that state fails in the AWS provider, and there is nothing left in it to keep.
+        for stale in target.work.glob("bootstrap.tfstate*"):
+            stale.unlink()
     bootstrap(target)
 
 
@@ -195,7 +212,7 @@ def plan_environment(env: str | None, *, destroy: bool = False) -> Plan:
     """Write the plan file, its text and its review next to each other; the Plan."""
     where = target(env)
     preflight(where)
-    ensure_state_bucket(where)
+    ensure_bootstrapped(where)
     tofu = environment_tofu(where)
     plan = tofu.plan(where.plan_file, destroy=destroy)
     adopted = []
