@@ -94,7 +94,7 @@ plan: install ## Plan ENV=dev|prod: writes .state/plans/ENV.tfplan and a review 
 # Without WHEEL=..., the wheel of the checkout's version is built first; with it (promotion to
 # prod), exactly that file is released. PLAN=<file> applies a reviewed plan instead of a new one.
 deploy: install $(if $(filter command line environment,$(origin WHEEL)),,wheel) ## Deploy ENV=dev|prod: apply the plan, release the wheel, SQL and DAGs
-	$(RTDP) infra deploy --env "$(TARGET_ENV)" --wheel "$(WHEEL)" $(if $(APPROVE),--approve) $(if $(REPLACE),--replace) $(if $(PLAN),--plan "$(PLAN)")
+	$(RTDP) infra deploy --env "$(TARGET_ENV)" --wheel "$(WHEEL)" $(if $(APPROVE),--approve) $(if $(REPLACE),--replace) $(if $(PLAN),--plan "$(PLAN)") $(if $(DIGEST),--reviewed-digest "$(DIGEST)")
 
 destroy: install ## Destroy ENV=dev|prod (the state bucket stays)
 	$(RTDP) infra destroy --env "$(TARGET_ENV)" $(if $(APPROVE),--approve)

@@ -450,6 +450,15 @@ def test_deploying_the_same_version_again_with_its_reviewed_plan_changes_nothing
     planned = " ".join(user.run("make", "plan", "ENV=dev").stdout.split())
     assert "dev: 0 to add, 0 to change, 0 to destroy" in planned
     plan_file = Path(user.env["RTDP_HOME"]) / ".state" / "plans" / "dev.tfplan"
+    # Where the plan file cannot travel (CI jobs), a new plan is applied only with the reviewed digest.
+    digest = plan_file.with_suffix(".digest").read_text().strip()
+    assert f"Plan digest: `{digest}`" in plan_file.with_suffix(".review.md").read_text()
+    other = "sha256:" + "0" * 64
+    refused = user.run("make", "deploy", "ENV=dev", f"DIGEST={other}", check=False)
+    assert refused.returncode != 0
+    assert f"dev is not what was reviewed: the plan now has digest {digest}, the reviewed one {other}" in " ".join(refused.stderr.split())
+    again = " ".join(user.run("make", "deploy", "ENV=dev", f"DIGEST={digest}").stdout.split())
+    assert "dev: 0 to add, 0 to change, 0 to destroy" in again
     again = " ".join(user.run("make", "deploy", "ENV=dev", f"PLAN={plan_file}").stdout.split())
     assert "dev: 0 to add, 0 to change, 0 to destroy" in again
     assert "already released" in again

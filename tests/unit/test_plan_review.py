@@ -1,8 +1,10 @@
 """The plan review puts what can hurt first and counts like `tofu plan` does."""
 
+import copy
+
 import pytest
 
-from jobs.operate.deploy.review import review_plan
+from jobs.operate.deploy.review import plan_digest, review_plan
 
 pytestmark = pytest.mark.unit
 
@@ -51,3 +53,17 @@ def test_an_empty_plan_says_there_is_nothing_to_do():
     assert not review.has_changes
     assert "No changes" in review.markdown()
     assert review.headline() == "dev: 0 to add, 0 to change, 0 to destroy"
+
+
+def test_the_digest_names_what_would_change_whatever_the_order_and_ignores_what_would_not():
+    digest = plan_digest(PLAN)
+    assert digest.startswith("sha256:") and len(digest) == len("sha256:") + 64
+    reordered = {**PLAN, "resource_changes": list(reversed(PLAN["resource_changes"]))}
+    assert plan_digest(reordered) == digest
+    without_no_ops = {**PLAN, "resource_changes": [change for change in PLAN["resource_changes"] if change["change"]["actions"] != ["no-op"]],
+                      "output_changes": {"releases_uri": {"actions": ["create"]}}}
+    assert plan_digest(without_no_ops) == digest
+    changed = copy.deepcopy(PLAN)
+    changed["resource_changes"][1]["change"]["after"] = {"policy": "{\"Statement\": []}"}
+    assert plan_digest(changed) != digest
+    assert review_plan("dev", PLAN).digest == digest and f"Plan digest: `{digest}`" in review_plan("dev", PLAN).markdown()

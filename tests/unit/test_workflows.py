@@ -301,21 +301,24 @@ def test_prod_deploys_the_wheel_fetched_from_dev():
     assert order.index(check["name"]) < order.index(make_deploy["name"]), "the sha256 is checked before deploying"
 
 
-def test_prod_plan_is_shown_before_the_deploy_is_approved():
+def test_prod_plan_is_shown_before_the_deploy_is_approved_and_no_plan_file_is_kept():
     jobs = workflow("promote-prod.yml")["jobs"]
     plan_id = next(job_id for job_id, job in jobs.items() if "make plan ENV=prod" in runs(job))
     assert plan_id in jobs["deploy"]["needs"]
     plan = jobs[plan_id]
     assert environment_name(plan) is None, "the plan runs before any approval"
     assert "GITHUB_STEP_SUMMARY" in runs(plan) and "cat .state/plans/prod.review.md" in runs(plan)
-    (review,) = [step for step in steps_using(plan, "actions/upload-artifact") if step["with"]["path"].startswith(".state/")]
-    assert set(review["with"]["path"].split()) == {".state/plans/prod.tfplan", ".state/plans/prod.review.md"}
-    assert review["with"]["include-hidden-files"] is True and review["with"]["if-no-files-found"] == "error"
-    # The plan the reviewers read is the one applied.
-    (reviewed,) = [step for step in steps_using(jobs["deploy"], "actions/download-artifact")
-                   if step["with"]["name"] == review["with"]["name"]]
+    # A plan file holds every value in clear text: no workflow keeps one as an artifact.
+    for name, job_id, job, _ in all_jobs():
+        for step in steps_using(job, "actions/upload-artifact"):
+            assert ".tfplan" not in step["with"]["path"], f"{name}:{job_id} uploads a plan file"
+    # The deploy job plans again and applies only a plan with the reviewed digest.
+    review = next(step for step in plan["steps"] if "prod.review.md" in step.get("run", ""))
+    assert 'echo "plan_digest=$(cat .state/plans/prod.digest)" >> "$GITHUB_OUTPUT"' in review["run"]
+    assert plan["outputs"]["plan_digest"] == f"${{{{ steps.{review['id']}.outputs.plan_digest }}}}"
     make_deploy = next(step for step in jobs["deploy"]["steps"] if PROD_DEPLOY.search(step.get("run", "")))
-    assert f"PLAN={reviewed['with']['path']}/prod.tfplan" in make_deploy["run"]
+    assert 'DIGEST="$PLAN_DIGEST"' in make_deploy["run"] and "PLAN=" not in make_deploy["run"]
+    assert make_deploy["env"]["PLAN_DIGEST"] == f"${{{{ needs.{plan_id}.outputs.plan_digest }}}}"
 
 
 def test_dev_is_deployed_on_every_merge_to_main_one_at_a_time():

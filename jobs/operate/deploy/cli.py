@@ -46,6 +46,8 @@ def deploy(
     approve: ApproveOption = False,
     replace: Annotated[bool, typer.Option(help="dev only: overwrite a release of the same version.")] = False,
     plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this reviewed plan file instead of planning again.")] = None,
+    reviewed_digest: Annotated[str | None, typer.Option(
+        help="Plan again and apply only if the plan has this digest (the review's), e.g. in a later CI job.")] = None,
 ) -> None:
     """Plan and apply the infrastructure, upload the release (wheel, SQL, DAGs), record its version."""
     from jobs.operate.deploy.environment import deploy as deploy_environment
@@ -53,7 +55,8 @@ def deploy(
 
     release = read_wheel(wheel)
     console.print(f"Deploying [bold]{release.name} {release.version}[/] to [bold]{env}[/] (sha256 {release.sha256[:12]})")
-    deployment = deploy_environment(env, release, approved=approve, replace=replace, plan_file=plan_file)
+    deployment = deploy_environment(env, release, approved=approve, replace=replace, plan_file=plan_file,
+                                    reviewed_digest=reviewed_digest)
     _show(deployment.plan)
     record = deployment.record
     console.print(f"{'uploaded' if deployment.uploaded else 'already released'}: {record['release']}", highlight=False)

@@ -53,6 +53,11 @@ class Target:
     def review_file(self) -> Path:
         return self.plan_file.with_suffix(".review.md")
 
+    @property
+    def digest_file(self) -> Path:
+        """The reviewed plan's digest alone (jobs.operate.deploy.review.plan_digest), for workflows."""
+        return self.plan_file.with_suffix(".digest")
+
     def s3(self):
         """An S3 client for this environment (path-style on the emulator)."""
         aws = self.settings.aws
@@ -222,6 +227,7 @@ def plan_environment(env: str | None, *, destroy: bool = False) -> Plan:
             plan = tofu.plan(where.plan_file)
     review = review_plan(where.name, plan)
     where.review_file.write_text(review.markdown())
+    where.digest_file.write_text(review.digest + "\n")
     where.plan_file.with_suffix(".txt").write_text(tofu.show(where.plan_file))
     return Plan(where, tofu, review, adopted, where.plan_file, destroy)
 
@@ -267,14 +273,18 @@ def reviewed_plan(env: str | None, plan_file: Path) -> Plan:
 
 
 def deploy(env: str | None, wheel: Wheel, *, approved: bool = False, replace: bool = False,
-           plan_file: Path | None = None) -> Deployment:
-    """Apply the infrastructure (a fresh plan, or the reviewed `plan_file`: prod takes only that),
-    then release `wheel` into it and record the version."""
-    if env == "prod" and plan_file is None:
+           plan_file: Path | None = None, reviewed_digest: str | None = None) -> Deployment:
+    """Apply the infrastructure, then release `wheel` into it and record the version. The plan
+    applied is the reviewed `plan_file`, or a new one that must have the `reviewed_digest`, or (not
+    in prod) a new one."""
+    if env == "prod" and plan_file is None and reviewed_digest is None:
         # APPROVE=1 approves a plan somebody read, never one made on the way.
         raise PlatformError("prod applies only a reviewed plan: run `make plan ENV=prod`, read "
                             ".state/plans/prod.review.md, then `make deploy ENV=prod PLAN=.state/plans/prod.tfplan APPROVE=1`")
     plan = reviewed_plan(env, plan_file) if plan_file else plan_environment(env)
+    if reviewed_digest is not None and plan.review.digest != reviewed_digest.strip():
+        raise PlatformError(f"{plan.target.name} is not what was reviewed: the plan now has digest {plan.review.digest}, "
+                            f"the reviewed one {reviewed_digest.strip()}; plan and review again")
     apply_plan(plan, approved=approved)
     buckets = plan.tofu.outputs()["bucket_names"]
     s3 = plan.target.s3()

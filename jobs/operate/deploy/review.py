@@ -7,6 +7,8 @@ summary, a file next to the plan).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -33,6 +35,8 @@ class PlanReview:
     environment: str
     changes: list[Change] = field(default_factory=list)
     output_changes: list[str] = field(default_factory=list)
+    # What the plan would do, hashed (plan_digest): a plan made later with the same digest does the same.
+    digest: str = ""
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -57,7 +61,7 @@ class PlanReview:
         return line + (f" ({replaced} replaced)" if replaced else "")
 
     def markdown(self) -> str:
-        lines = [f"### Plan review: `{self.environment}`", "", f"**{self.headline()}**", ""]
+        lines = [f"### Plan review: `{self.environment}`", "", f"**{self.headline()}**", "", f"Plan digest: `{self.digest}`", ""]
         if not self.has_changes:
             return "\n".join([*lines, "No changes: the infrastructure matches the configuration.", ""])
         sections = [
@@ -83,9 +87,24 @@ def _action(actions: Iterable[str]) -> str:
     return actions[0]
 
 
+def plan_digest(plan: dict) -> str:
+    """sha256 of what `plan` (parsed `tofu show -json`) would change: every resource and output
+    that is not a no-op, with its values before and after. Two plans with the same digest make the
+    same changes, so a reviewed plan can be made again where it is applied, and its file (which
+    holds every value in clear text) never has to be kept or passed on."""
+    changes = [[resource["address"], resource["change"]["actions"], resource["change"].get("before"),
+                resource["change"].get("after"), resource["change"].get("after_unknown")]
+               for resource in plan.get("resource_changes", []) if resource["change"]["actions"] != ["no-op"]]
+    outputs = [[name, change.get("actions"), change.get("before"), change.get("after")]
+               for name, change in plan.get("output_changes", {}).items() if change.get("actions") != ["no-op"]]
+    canonical = json.dumps([sorted(changes, key=lambda change: change[0]), sorted(outputs, key=lambda output: output[0])],
+                           sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def review_plan(environment: str, plan: dict) -> PlanReview:
     """The review of `plan` (parsed `tofu show -json`), leaving out resources the plan keeps as they are."""
-    review = PlanReview(environment)
+    review = PlanReview(environment, digest=plan_digest(plan))
     for resource in plan.get("resource_changes", []):
         action = _action(resource["change"]["actions"])
         if action == "no-op":
