@@ -8,7 +8,9 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
+from jobs.operate.stack.lifecycle import Service
 from jobs.operate.stack.stack import private_stack_variables, stack_services
+from jobs.serve.dashboard.service import dashboard
 
 pytestmark = pytest.mark.unit
 
@@ -63,3 +65,10 @@ def test_a_private_stack_gets_its_own_state_and_free_ports_for_every_service(tmp
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", port))  # free when handed out
     assert first["RTDP_STATE_DIR"] == str(tmp_path / "a")
+
+
+def test_every_service_the_lifecycle_starts_has_all_it_asks_for():
+    services = [*stack_services(load_settings("dev")), dashboard(load_settings("local"))]
+    for service in services:
+        assert isinstance(service, Service), type(service).__name__
+        assert isinstance(service.environment(), dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from jobs.errors import PlatformError
 from jobs.operate.stack.paths import StackPaths
@@ -28,6 +28,7 @@ from jobs.operate.stack.processes import (
 )
 
 
+@runtime_checkable
 class Service(Protocol):
     name: str
     title: str

@@ -51,6 +51,9 @@ class Dashboard:
                 "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
                 "--", "--env", self.env, "--home", str(self.home)]
 
+    def environment(self) -> dict[str, str]:
+        return {}
+
     def healthy(self) -> bool:
         if not accepts_connections(self.host, self.port):
             return False
