@@ -1,4 +1,5 @@
-"""The AWS API emulator of the no-Docker stack: moto in server mode on 127.0.0.1:4566.
+"""The AWS API emulator of the no-Docker stack: moto in server mode on 127.0.0.1:4566 (with one
+listing fix, jobs.operate.stack.moto_server).
 
 Why moto and not LocalStack here: moto's server is a pinned dev dependency of this project
 (`moto[server]`), runs as a plain Python process from the virtual environment, binds loopback
@@ -74,7 +75,7 @@ class AwsEmulator:
             raise PlatformError("the AWS emulator needs moto[server] in this Python environment: run `make install`")
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)]
+        return [sys.executable, "-m", "jobs.operate.stack.moto_server", "-H", self.host, "-p", str(self.port)]
 
     def environment(self) -> dict[str, str]:
         return {}
