@@ -92,13 +92,18 @@ def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed:
     _generate(_lake_settings(env), scale, seed, now)
 
 
+def _report_submission(submitted) -> None:
+    """Where a job submitted to the cluster ran (nothing for one run in this process)."""
+    if submitted is not None:
+        console.print(f"ran release {submitted.release.version} on {submitted.master} (log: {submitted.log_file})",
+                      soft_wrap=True)
+
+
 def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
     from jobs.operate.submit import run_medallion
 
     records, submitted = run_medallion(settings, steps, _new_run_id())
-    if submitted is not None:
-        console.print(f"ran release {submitted.release.version} on {submitted.master} (log: {submitted.log_file})",
-                      soft_wrap=True)
+    _report_submission(submitted)
     table = Table(title="Medallion run", title_justify="left")
     for column in ("step", "source", "target", "rows in", "rows out", "quarantined"):
         table.add_column(column, justify="right" if column.startswith("rows") or column == "quarantined" else "left")
@@ -134,9 +139,7 @@ def _train_models(settings: Settings) -> None:
     from ml.cli import summary_table
 
     summary, submitted = train_models(settings)
-    if submitted is not None:
-        console.print(f"ran release {submitted.release.version} on {submitted.master} (log: {submitted.log_file})",
-                      soft_wrap=True)
+    _report_submission(submitted)
     console.print(summary_table(summary))
 
 

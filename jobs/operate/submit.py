@@ -67,8 +67,8 @@ def deployed_release(settings: Settings) -> Release:
     s3 = where.s3()
     record = deployment_record(s3, bucket, settings.env)
     folder = tools_cache_dir() / "releases" / f"{record['version']}-{record['sha256'][:12]}"
-    site = folder / "site"
-    if not (site / "jobs" / "operate" / "entry.py").is_file():
+    release = Release(record["version"], record["sha256"], folder / "site")
+    if not release.entry.is_file():
         wheel = fetch_release(s3, bucket, record["version"], folder)
         if wheel.sha256 != record["sha256"]:
             raise PlatformError(f"release {record['version']} in s3://{bucket} is not the wheel deployed to "
@@ -76,9 +76,9 @@ def deployed_release(settings: Settings) -> Release:
         unpacking = Path(tempfile.mkdtemp(prefix="site-", dir=folder))
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
                         "--target", str(unpacking), str(wheel.path)], check=True, capture_output=True)
-        shutil.rmtree(site, ignore_errors=True)
-        unpacking.rename(site)  # whole or not at all: a crash leaves only a temporary folder
-    return Release(record["version"], record["sha256"], site)
+        shutil.rmtree(release.site, ignore_errors=True)
+        unpacking.rename(release.site)  # whole or not at all: a crash leaves only a temporary folder
+    return release
 
 
 def application_name(settings: Settings, job: str, release: Release) -> str:
@@ -86,7 +86,9 @@ def application_name(settings: Settings, job: str, release: Release) -> str:
     return f"rtdp {settings.env} · {job} · {release.version}"
 
 
-def submit_command(settings: Settings, release: Release, name: str, job: str, arguments: dict, result: Path) -> list[str]:
+def submit_command(settings: Settings, release: Release, name: str, job: str, arguments: dict, result: Path,
+                   cores: int | None = None) -> list[str]:
+    """spark-submit of `job` from `release`; `cores` caps what the application holds of the cluster."""
     cluster = settings.spark.cluster
     command = [str(SPARK_HOME / "bin" / "spark-submit"), "--master", cluster.master_url, "--deploy-mode", "client",
                "--name", name]
@@ -100,6 +102,8 @@ def submit_command(settings: Settings, release: Release, name: str, job: str, ar
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
     }
+    if cores is not None:
+        options["spark.cores.max"] = str(cores)
     for key, value in options.items():
         command += ["--conf", f"{key}={value}"]
     return [*command, str(release.entry), job, json.dumps(arguments), str(result)]
@@ -144,9 +148,7 @@ def submit(settings: Settings, job: str, arguments: dict, *, label: str | None =
         # The jars and class archive the caller's installation fetched (the release has no checkout).
         "RTDP_CACHE_DIR": str(tools_cache_dir()),
     }
-    command = submit_command(settings, release, name, job, arguments, result)
-    if cores is not None:
-        command[1:1] = ["--conf", f"spark.cores.max={cores}"]
+    command = submit_command(settings, release, name, job, arguments, result, cores)
     with open(log_file, "wb") as log:
         log.write(f"$ {shlex.join(command)}\n".encode())
         log.flush()

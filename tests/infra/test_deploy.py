@@ -295,8 +295,7 @@ def test_the_deploy_role_cannot_reach_beyond_the_boundary_even_by_rewriting_its_
 
 
 def _stored_policy(dev: DeployedDev, family: str) -> dict:
-    document = dev.iam.get_role_policy(RoleName=f"rtdp-dev-{family}", PolicyName=f"rtdp-dev-{family}-access")["PolicyDocument"]
-    return json.loads(document) if isinstance(document, str) else document
+    return _role_policy(dev, f"rtdp-dev-{family}")
 
 
 def test_streaming_role_writes_bronze_but_cannot_read_gold_or_delete(dev):

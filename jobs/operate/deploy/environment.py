@@ -167,12 +167,13 @@ def _boundary_exists(target: Target) -> bool:
 def ensure_bootstrapped(target: Target) -> None:
     """The state bucket and the permissions boundary exist; on the emulator they are made here."""
     bucket = _state_bucket(target)
-    if _bucket_exists(target, bucket) and _boundary_exists(target):
+    bucket_exists = _bucket_exists(target, bucket)
+    if bucket_exists and _boundary_exists(target):
         return
     if not target.settings.aws.emulated:
         raise PlatformError(f"{target.name} is not bootstrapped (state bucket {bucket} and the roles' permissions boundary): "
                             f"run `make bootstrap ENV={target.name}` once, as an administrator")
-    if not _bucket_exists(target, bucket):
+    if not bucket_exists:
         # A restarted emulator forgot the bucket its local bootstrap state still lists; refreshing
         # that state fails in the AWS provider, and there is nothing left in it to keep.
         for stale in target.work.glob("bootstrap.tfstate*"):
