@@ -14,7 +14,7 @@ NOW ?=
 WORLD = --scale $(SCALE) --seed $(SEED) $(if $(NOW),--now $(NOW))
 STREAM_EVENTS ?= 3000
 
-# The local AWS emulator accepts any key; real AWS (ENV=prod) uses your own credentials.
+# The local AWS emulator's administrator keys (not secrets); real AWS (ENV=prod) uses your own credentials.
 ifneq ($(ENV),prod)
 export AWS_ACCESS_KEY_ID ?= test
 export AWS_SECRET_ACCESS_KEY ?= test

@@ -70,15 +70,21 @@ def platform_settings():
 @task(outlets=[WAREHOUSE_ASSET])
 def warehouse() -> dict[str, int]:
     """Gold -> DuckDB warehouse, rebuilt from sql/ddl and swapped in atomically."""
+    from jobs.operate.roles import acting_as
     from jobs.serve.warehouse import build_warehouse
 
-    return build_warehouse(platform_settings())
+    settings = platform_settings()
+    with acting_as(settings, "warehouse"):
+        return build_warehouse(settings)
 
 
 @task
 def reports() -> dict[str, str]:
     """The SQL reports -> one CSV each and the HTML report."""
+    from jobs.operate.roles import acting_as
     from jobs.serve.reports import run_reports
 
-    result = run_reports(platform_settings())
+    settings = platform_settings()
+    with acting_as(settings, "reports"):
+        result = run_reports(settings)
     return {report.name: report.status for report in result.reports}

@@ -92,18 +92,19 @@ def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed:
     _generate(_lake_settings(env), scale, seed, now)
 
 
-def _report_submission(submitted) -> None:
-    """Where a job submitted to the cluster ran (nothing for one run in this process)."""
-    if submitted is not None:
-        console.print(f"ran release {submitted.release.version} on {submitted.master} (log: {submitted.log_file})",
+def _report_submissions(submissions) -> None:
+    """Where the jobs submitted to the cluster ran (nothing for a run in this process)."""
+    for submitted in submissions:
+        role = submitted.role.rsplit("/", 1)[-1]
+        console.print(f"ran release {submitted.release.version} on {submitted.master} as {role} (log: {submitted.log_file})",
                       soft_wrap=True)
 
 
 def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
     from jobs.operate.submit import run_medallion
 
-    records, submitted = run_medallion(settings, steps, _new_run_id())
-    _report_submission(submitted)
+    records, submissions = run_medallion(settings, steps, _new_run_id())
+    _report_submissions(submissions)
     table = Table(title="Medallion run", title_justify="left")
     for column in ("step", "source", "target", "rows in", "rows out", "quarantined"):
         table.add_column(column, justify="right" if column.startswith("rows") or column == "quarantined" else "left")
@@ -138,20 +139,22 @@ def _train_models(settings: Settings) -> None:
     from jobs.operate.submit import train_models
     from ml.cli import summary_table
 
-    summary, submitted = train_models(settings)
-    _report_submission(submitted)
+    summary, submissions = train_models(settings)
+    _report_submissions(submissions)
     console.print(summary_table(summary))
 
 
 def _stream_segment(settings: Settings, events: int) -> None:
     """Live events through Kafka and Spark Structured Streaming into silver and gold; the Kafka
     broker is started for it if needed and stopped afterwards if it was started here."""
+    from jobs.operate.roles import acting_as
     from jobs.operate.stack import stack_down, stack_up
     from jobs.stream.segment import run_live_segment
 
     started = [status.name for status in stack_up(settings, only=["kafka"]) if status.state == "started"]
     try:
-        summary = run_live_segment(settings, events=events, rate=500.0, topic_prefix=settings.kafka.topic_prefix)
+        with acting_as(settings, "stream"):
+            summary = run_live_segment(settings, events=events, rate=500.0, topic_prefix=settings.kafka.topic_prefix)
     finally:
         if started:
             stack_down(settings, only=started)
@@ -161,9 +164,11 @@ def _stream_segment(settings: Settings, events: int) -> None:
 
 
 def _warehouse(settings: Settings) -> None:
+    from jobs.operate.roles import acting_as
     from jobs.serve.warehouse import build_warehouse
 
-    counts = build_warehouse(settings)
+    with acting_as(settings, "warehouse"):
+        counts = build_warehouse(settings)
     _print_counts(f"DuckDB warehouse {settings.warehouse_path}", counts)
 
 
@@ -175,16 +180,20 @@ def warehouse(env: EnvOption = "local") -> None:
 
 
 def _catalog(settings: Settings) -> None:
+    from jobs.operate.roles import acting_as
     from jobs.trust.catalog.build import build_catalog
 
-    result = build_catalog(settings)
+    with acting_as(settings, "catalog"):
+        result = build_catalog(settings)
     console.print(f"data catalog of {result.datasets} datasets: [bold]{result.index_path}[/]")
 
 
 def _reports(settings: Settings) -> None:
+    from jobs.operate.roles import acting_as
     from jobs.serve.reports import run_reports
 
-    result = run_reports(settings)
+    with acting_as(settings, "reports"):
+        result = run_reports(settings)
     for report in result.reports:
         console.print(f"  {report.name:<40} {report.status}")
     console.print(f"CSV files in [bold]{result.output_dir}[/], HTML report [bold]{result.html_path}[/]")

@@ -98,18 +98,22 @@ def _configure_s3a(session: SparkSession, settings: Settings) -> None:
     endpoint = settings.aws.endpoint_url
     if endpoint:
         # An emulator: path-style URLs (no bucket DNS names), TLS only if the endpoint has it,
-        # and the keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+        # and the keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (a role's, with AWS_SESSION_TOKEN).
         access_key, secret_key = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+        session_token = os.environ.get("AWS_SESSION_TOKEN")
         if not access_key or not secret_key:
-            raise PlatformError(f"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the emulator at {endpoint} (any value works, e.g. test)")
+            raise PlatformError(f"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the emulator at {endpoint} (test and test on the local emulator)")
         options.update({
             "fs.s3a.endpoint": endpoint,
             "fs.s3a.path.style.access": "true",
             "fs.s3a.connection.ssl.enabled": str(urlparse(endpoint).scheme == "https").lower(),
-            "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+            "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a."
+                                               + ("TemporaryAWSCredentialsProvider" if session_token else "SimpleAWSCredentialsProvider"),
             "fs.s3a.access.key": access_key,
             "fs.s3a.secret.key": secret_key,
         })
+        if session_token:
+            options["fs.s3a.session.token"] = session_token
     hadoop_conf = session.sparkContext._jsc.hadoopConfiguration()
     for key, value in options.items():
         hadoop_conf.set(key, value)

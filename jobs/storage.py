@@ -34,6 +34,7 @@ def filesystem(settings: Settings, uri: str) -> tuple[fs.FileSystem, str]:
             scheme=urlparse(endpoint).scheme if endpoint else "https",
             access_key=os.environ.get("AWS_ACCESS_KEY_ID"),
             secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
+            session_token=os.environ.get("AWS_SESSION_TOKEN"),
         )
         return s3, f"{parsed.netloc}{parsed.path}".rstrip("/")
     return fs.LocalFileSystem(), uri.rstrip("/")

@@ -67,12 +67,16 @@ module "platform" {
   kafka_retention_hours              = var.kafka_retention_hours
   kafka_dlq_retention_hours          = var.kafka_dlq_retention_hours
   kafka_cluster_arn                  = var.kafka_cluster_arn
-  github_repository                  = var.github_repository
-  pull_requests_may_plan             = var.pull_requests_may_plan
-  github_oidc_provider_arn           = var.github_oidc_provider_arn
-  enable_mwaa                        = var.enable_mwaa
-  mwaa_airflow_version               = var.mwaa_airflow_version
-  mwaa_environment_class             = var.mwaa_environment_class
-  mwaa_subnet_ids                    = var.mwaa_subnet_ids
-  mwaa_security_group_ids            = var.mwaa_security_group_ids
+  # dev's jobs run on the local Spark cluster, submitted by people and the local Airflow of this
+  # account with the role of each job (jobs.operate.roles): no AWS service runs them.
+  job_service_principals   = []
+  job_roles_trust_account  = true
+  github_repository        = var.github_repository
+  pull_requests_may_plan   = var.pull_requests_may_plan
+  github_oidc_provider_arn = var.github_oidc_provider_arn
+  enable_mwaa              = var.enable_mwaa
+  mwaa_airflow_version     = var.mwaa_airflow_version
+  mwaa_environment_class   = var.mwaa_environment_class
+  mwaa_subnet_ids          = var.mwaa_subnet_ids
+  mwaa_security_group_ids  = var.mwaa_security_group_ids
 }

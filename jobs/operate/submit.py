@@ -6,7 +6,9 @@ and unpacked into the tools cache with `pip install --no-deps --target` (its dep
 the platform environment's, pinned by requirements.lock). spark-submit then runs the wheel's own
 entry point, `jobs/operate/entry.py`, with that folder first on the import path of the driver
 and of every executor's Python workers, under a readable application name on the cluster's UI.
-The job writes its result (e.g. lineage records) as JSON for the caller.
+Each job runs with the credentials of its family's role (jobs.operate.roles), one application per
+step, so a step can touch only what its family may. The job writes its result (e.g. lineage
+records) as JSON for the caller.
 
 local keeps running every job inside the calling process (the quick demo needs no cluster).
 """
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
+from jobs.operate.roles import FAMILIES, role_credentials
 from jobs.operate.stack.paths import stack_paths
 from jobs.operate.stack.processes import last_problem_line
 from jobs.operate.stack.spark_cluster import SPARK_HOME, master_state
@@ -46,11 +49,13 @@ def runs_on_cluster(settings: Settings) -> bool:
 
 @dataclass(frozen=True)
 class Release:
-    """A deployed release, unpacked for import: `site` holds its `jobs` and `ml` packages."""
+    """A deployed release, unpacked for import: `site` holds its `jobs` and `ml` packages;
+    `roles` the ARN of each job family's role in the environment it was deployed to."""
 
     version: str
     sha256: str
     site: Path
+    roles: dict[str, str]
 
     @property
     def entry(self) -> Path:
@@ -67,7 +72,7 @@ def deployed_release(settings: Settings) -> Release:
     s3 = where.s3()
     record = deployment_record(s3, bucket, settings.env)
     folder = tools_cache_dir() / "releases" / f"{record['version']}-{record['sha256'][:12]}"
-    release = Release(record["version"], record["sha256"], folder / "site")
+    release = Release(record["version"], record["sha256"], folder / "site", record.get("job_roles", {}))
     if not release.entry.is_file():
         wheel = fetch_release(s3, bucket, record["version"], folder)
         if wheel.sha256 != record["sha256"]:
@@ -79,6 +84,11 @@ def deployed_release(settings: Settings) -> Release:
         shutil.rmtree(release.site, ignore_errors=True)
         unpacking.rename(release.site)  # whole or not at all: a crash leaves only a temporary folder
     return release
+
+
+def deployed_roles(settings: Settings) -> dict[str, str]:
+    """The ARN of each job family's role in `settings.env`, as its deployment recorded them."""
+    return deployed_release(settings).roles
 
 
 def application_name(settings: Settings, job: str, release: Release) -> str:
@@ -111,19 +121,22 @@ def submit_command(settings: Settings, release: Release, name: str, job: str, ar
 
 @dataclass(frozen=True)
 class Submitted:
-    """A finished job: what it returned, the folder its code came from, the master that ran it."""
+    """A finished job: what it returned, the folder its code came from, the master that ran it,
+    the role it ran as."""
 
     outcome: object
     code: Path
     master: str
     release: Release
     log_file: Path
+    role: str
 
 
-def submit(settings: Settings, job: str, arguments: dict, *, label: str | None = None,
+def submit(settings: Settings, job: str, arguments: dict, *, acting: str, label: str | None = None,
            cores: int | None = None) -> Submitted:
     """Run `job` (a name in jobs.operate.entry.JOBS) with `arguments` on the cluster of `settings`,
-    from the deployed release. One-line PlatformError when it cannot start or fails."""
+    from the deployed release, with the credentials of the role of `acting` (a job of
+    jobs.operate.roles.FAMILIES). One-line PlatformError when it cannot start or fails."""
     cluster = settings.spark.cluster
     state = master_state("127.0.0.1", cluster.ui_port)
     if state is None:
@@ -147,6 +160,7 @@ def submit(settings: Settings, job: str, arguments: dict, *, label: str | None =
         "RTDP_SPARK__MASTER": cluster.master_url,
         # The jars and class archive the caller's installation fetched (the release has no checkout).
         "RTDP_CACHE_DIR": str(tools_cache_dir()),
+        **role_credentials(settings, release.roles, acting),
     }
     command = submit_command(settings, release, name, job, arguments, result, cores)
     with open(log_file, "wb") as log:
@@ -159,28 +173,36 @@ def submit(settings: Settings, job: str, arguments: dict, *, label: str | None =
         raise PlatformError(f"{name} failed on {cluster.master_url} (exit {finished.returncode}); see {log_file}"
                             + (f": {problem}" if problem else ""))
     reported = json.loads(result.read_text())
-    return Submitted(reported["outcome"], Path(reported["code"]), reported["master"], release, log_file)
+    return Submitted(reported["outcome"], Path(reported["code"]), reported["master"], release, log_file,
+                     release.roles[FAMILIES[acting]])
 
 
-def run_medallion(settings: Settings, steps: Sequence[str], run_id: str) -> tuple[list[LineageRecord], Submitted | None]:
-    """The medallion `steps`: submitted to the cluster where `settings` has one (with the record
-    of the submission), else in this process. The one path of the CLI and the DAGs."""
+def run_medallion(settings: Settings, steps: Sequence[str], run_id: str) -> tuple[list[LineageRecord], list[Submitted]]:
+    """The medallion `steps`: submitted to the cluster where `settings` has one, one application
+    per step under its own role (with the record of each submission), else in this process. The
+    one path of the CLI and the DAGs."""
     from jobs.pipeline import run_pipeline
 
     if not runs_on_cluster(settings):
-        return run_pipeline(settings, steps=steps, run_id=run_id), None
-    submitted = submit(settings, "pipeline", {"steps": list(steps), "run_id": run_id}, label=f"pipeline {','.join(steps)}")
-    return [LineageRecord(**record) for record in submitted.outcome], submitted
+        return run_pipeline(settings, steps=steps, run_id=run_id), []
+    records: list[LineageRecord] = []
+    submissions = []
+    for step in steps:
+        submitted = submit(settings, "pipeline", {"steps": [step], "run_id": run_id}, acting=step,
+                           label=f"pipeline {step}")
+        records += [LineageRecord(**record) for record in submitted.outcome]
+        submissions.append(submitted)
+    return records, submissions
 
 
-def train_models(settings: Settings, version: str | None = None) -> tuple[MLSummary, Submitted | None]:
+def train_models(settings: Settings, version: str | None = None) -> tuple[MLSummary, list[Submitted]]:
     """ML training and scoring (ml.train_and_score): submitted where `settings` has a cluster,
     holding one core of it, else in this process."""
     from ml.training import MLSummary, ModelRun, train_and_score
 
     if not runs_on_cluster(settings):
-        return train_and_score(settings, version=version), None
-    submitted = submit(settings, "ml", {"version": version}, label="ml train and score", cores=1)
+        return train_and_score(settings, version=version), []
+    submitted = submit(settings, "ml", {"version": version}, acting="ml", label="ml train and score", cores=1)
     outcome = submitted.outcome
     runs = {name: ModelRun(**run) for name, run in outcome["runs"].items()}
-    return MLSummary(version=outcome["version"], runs=runs, rows_written=outcome["rows_written"]), submitted
+    return MLSummary(version=outcome["version"], runs=runs, rows_written=outcome["rows_written"]), [submitted]

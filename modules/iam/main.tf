@@ -4,60 +4,39 @@ data "aws_caller_identity" "current" {}
 
 locals {
   name_prefix = "${var.project}-${var.environment}"
-  buckets     = var.layer_bucket_arns
-  objects     = var.location_object_arns
-  releases    = "${var.artifacts_bucket_arn}/${var.release_prefix}*"
-  ml_outputs  = "${trimsuffix(local.objects.gold, "*")}${var.ml_output_prefix}*"
 
-  # What each job family touches; everything not listed is denied by default.
-  job_families = {
-    ingestion = {
-      description   = "Lands generated source files (and their ground truth) in raw and publishes their events to Kafka."
-      list_buckets  = [local.buckets.raw]
-      read_objects  = [local.objects.raw, local.objects.truth, local.releases]
-      write_objects = [local.objects.raw, local.objects.truth]
-      delete        = []
-      topics_read   = []
-      topics_write  = var.event_topics
-    }
-    streaming = {
-      description   = "Consumes the event topics into bronze and dead-letters what it cannot parse."
-      list_buckets  = [local.buckets.bronze]
-      read_objects  = [local.objects.bronze, local.releases]
-      write_objects = [local.objects.bronze]
-      delete        = []
-      topics_read   = var.event_topics
-      topics_write  = var.dead_letter_topics
-    }
-    batch = {
-      description   = "Builds bronze from raw files and silver and gold from bronze, quarantining bad records."
-      list_buckets  = [local.buckets.raw, local.buckets.bronze, local.buckets.silver, local.buckets.gold]
-      read_objects  = [local.objects.raw, local.objects.bronze, local.objects.silver, local.objects.gold, local.objects.quarantine, local.releases]
-      write_objects = [local.objects.bronze, local.objects.silver, local.objects.gold, local.objects.quarantine]
-      # Tables are rewritten in place: replacing their files means deleting the old ones.
-      delete       = [local.objects.bronze, local.objects.silver, local.objects.gold, local.objects.quarantine]
-      topics_read  = []
-      topics_write = []
-    }
-    ml = {
-      description   = "Reads gold features and writes forecasts and scores under the ML prefix of gold."
-      list_buckets  = [local.buckets.gold]
-      read_objects  = [local.objects.gold, local.releases]
-      write_objects = [local.ml_outputs]
-      delete        = [local.ml_outputs]
-      topics_read   = []
-      topics_write  = []
-    }
-    reporting = {
-      description   = "Reads gold tables to answer the business reports."
-      list_buckets  = [local.buckets.gold]
-      read_objects  = [local.objects.gold, local.releases]
-      write_objects = []
-      delete        = []
-      topics_read   = []
-      topics_write  = []
-    }
-  }
+  # What each job family reads and writes, by lake location: job_access.json, which the tests read
+  # too. A location is one of var.location_object_arns, `models` (the model registry beside gold)
+  # or a folder inside one (`gold/dq_results`). Writing implies reading, listing and deleting:
+  # tables are rewritten in place, and Spark's committer renames (copies, then deletes) its files.
+  access = jsondecode(file("${path.module}/job_access.json"))
+  location_prefixes = merge(
+    { for name, objects in var.location_object_arns : name => trimsuffix(objects, "*") },
+    { models = "${var.layer_bucket_arns.gold}/models/" },
+  )
+  releases = "${var.artifacts_bucket_arn}/${var.release_prefix}*"
+  topics   = { events = var.event_topics, dead_letters = var.dead_letter_topics }
+
+  job_prefixes = { for family, access in local.access : family => {
+    for mode, locations in { reads = distinct(concat(access.reads, access.writes)), writes = access.writes } : mode => [
+      for location in locations : join("", concat(
+        [local.location_prefixes[split("/", location)[0]]],
+        [for folder in slice(split("/", location), 1, length(split("/", location))) : "${folder}/"],
+      ))
+    ]
+  } }
+
+  job_families = { for family, access in local.access : family => {
+    description  = access.description
+    list_buckets = distinct([for prefix in local.job_prefixes[family].reads : split("/", prefix)[0]])
+    # A location's own key too: clients ask for `gold` before listing `gold/` (HeadObject).
+    read_objects = concat(
+      flatten([for prefix in local.job_prefixes[family].reads : [trimsuffix(prefix, "/"), "${prefix}*"]]), [local.releases],
+    )
+    write_objects = [for prefix in local.job_prefixes[family].writes : "${prefix}*"]
+    topics_read   = flatten([for topics in access.topics.read : local.topics[topics]])
+    topics_write  = flatten([for topics in access.topics.write : local.topics[topics]])
+  } }
 
   # MSK IAM resources: topic and group ARNs share the cluster ARN's name and uuid.
   msk_enabled   = var.kafka_cluster_arn != null
@@ -66,18 +45,34 @@ locals {
 }
 
 data "aws_iam_policy_document" "job_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+  dynamic "statement" {
+    for_each = length(var.job_service_principals) > 0 ? [var.job_service_principals] : []
+    content {
+      actions = ["sts:AssumeRole"]
 
-    principals {
-      type        = "Service"
-      identifiers = var.job_service_principals
+      principals {
+        type        = "Service"
+        identifiers = statement.value
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
     }
+  }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
+  # The account's principals whose own policies allow sts:AssumeRole on the role.
+  dynamic "statement" {
+    for_each = var.job_roles_trust_account ? [local.account_id] : []
+    content {
+      actions = ["sts:AssumeRole"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["${local.account_arn_prefix}:iam::${statement.value}:root"]
+      }
     }
   }
 }
@@ -113,7 +108,7 @@ data "aws_iam_policy_document" "job" {
   }
 
   dynamic "statement" {
-    for_each = length(each.value.delete) > 0 ? [each.value.delete] : []
+    for_each = length(each.value.write_objects) > 0 ? [each.value.write_objects] : []
     content {
       sid       = "DeleteObjects"
       actions   = ["s3:DeleteObject"]
@@ -160,6 +155,13 @@ data "aws_iam_policy_document" "job" {
 
 resource "aws_iam_role" "job" {
   for_each = local.job_families
+
+  lifecycle {
+    precondition {
+      condition     = length(var.job_service_principals) > 0 || var.job_roles_trust_account
+      error_message = "Nobody could assume the job roles: set job_service_principals or job_roles_trust_account."
+    }
+  }
 
   name                 = "${local.name_prefix}-${each.key}"
   description          = each.value.description

@@ -1,5 +1,5 @@
 output "job_role_arns" {
-  description = "ARN of each job family's role: ingestion, streaming, batch, ml, reporting."
+  description = "ARN of each job family's role (the families of job_access.json)."
   value       = { for family, role in aws_iam_role.job : family => role.arn }
 }
 

@@ -39,17 +39,6 @@ variable "location_object_arns" {
   }
 }
 
-variable "ml_output_prefix" {
-  description = "Key prefix, inside the gold location, where the ML jobs write forecasts and scores."
-  type        = string
-  default     = "ml/"
-
-  validation {
-    condition     = can(regex("^[a-z0-9_-]+/$", var.ml_output_prefix))
-    error_message = "ml_output_prefix must be one lower-case path segment ending with a slash, e.g. ml/."
-  }
-}
-
 variable "artifacts_bucket_arn" {
   description = "ARN of the bucket holding the released job wheels, SQL and DAGs."
   type        = string
@@ -88,9 +77,15 @@ variable "job_service_principals" {
   default     = ["ecs-tasks.amazonaws.com", "emr-serverless.amazonaws.com"]
 
   validation {
-    condition     = length(var.job_service_principals) > 0 && alltrue([for principal in var.job_service_principals : endswith(principal, ".amazonaws.com")])
+    condition     = alltrue([for principal in var.job_service_principals : endswith(principal, ".amazonaws.com")])
     error_message = "job_service_principals must list AWS service principals ending in .amazonaws.com."
   }
+}
+
+variable "job_roles_trust_account" {
+  description = "Whether principals of this account (people, a scheduler) may assume the job roles, where they start the jobs themselves (dev's local cluster)."
+  type        = bool
+  default     = false
 }
 
 variable "github_repository" {

@@ -51,6 +51,7 @@ module "iam" {
   dead_letter_topics       = values(module.topics.dead_letter_topics)
   kafka_cluster_arn        = var.kafka_cluster_arn
   job_service_principals   = var.job_service_principals
+  job_roles_trust_account  = var.job_roles_trust_account
   github_repository        = var.github_repository
   pull_requests_may_plan   = var.pull_requests_may_plan
   deploy_may_empty_buckets = var.force_destroy

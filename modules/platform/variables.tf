@@ -110,6 +110,12 @@ variable "job_service_principals" {
   default     = ["ecs-tasks.amazonaws.com", "emr-serverless.amazonaws.com"]
 }
 
+variable "job_roles_trust_account" {
+  description = "Whether principals of this account may assume the job roles (they start the jobs themselves)."
+  type        = bool
+  default     = false
+}
+
 variable "github_repository" {
   description = "GitHub repository (owner/name) whose Actions may assume the deploy role."
   type        = string

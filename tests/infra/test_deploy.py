@@ -48,7 +48,9 @@ COMMAND_TIMEOUT = 900
 
 DEV = ROOT / "environments" / "dev"
 LAYERS = ("raw", "bronze", "silver", "gold")
-JOB_FAMILIES = ("ingestion", "streaming", "batch", "ml", "reporting")
+# What each job family may read and write: the one place the IAM module reads too.
+JOB_ACCESS = json.loads((ROOT / "modules" / "iam" / "job_access.json").read_text())
+JOB_FAMILIES = tuple(JOB_ACCESS)
 EVENT_TOPICS = ("transactions", "inventory_movements")
 GITHUB_REPOSITORY = "example-org/rtdp-platform"
 HOUR_MS = 3600 * 1000
@@ -86,7 +88,7 @@ class User:
     def use_emulator(self, endpoint: str) -> None:
         self.endpoint = endpoint
         self.env["RTDP_AWS__ENDPOINT_URL"] = endpoint
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        session = boto3.session.Session(*EMULATOR_CREDENTIALS.values(), region_name="us-east-1")
         self.s3 = session.client("s3", endpoint_url=endpoint)
         self.iam = session.client("iam", endpoint_url=endpoint)
 
@@ -208,12 +210,12 @@ def test_state_is_kept_in_the_versioned_state_bucket(dev):
     assert dev.s3.get_bucket_versioning(Bucket=backend["bucket"])["Status"] == "Enabled"
 
 
-def test_one_role_per_job_family_trusting_only_services(dev):
+def test_one_role_per_job_family_assumed_by_the_account_that_starts_dev_jobs(dev):
+    assert JOB_FAMILIES == ("ingest", "silver", "gold", "ml", "streaming", "warehouse", "reports")
     for family in JOB_FAMILIES:
         role = dev.iam.get_role(RoleName=f"rtdp-dev-{family}")["Role"]
         trust = role["AssumeRolePolicyDocument"]
-        principals = [statement["Principal"] for statement in trust["Statement"]]
-        assert all(set(principal) == {"Service"} for principal in principals), family
+        assert [statement["Principal"] for statement in trust["Statement"]] == [{"AWS": "arn:aws:iam::123456789012:root"}]
         assert dev.iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"] == [f"rtdp-dev-{family}-access"]
 
 
@@ -298,16 +300,6 @@ def _stored_policy(dev: DeployedDev, family: str) -> dict:
     return _role_policy(dev, f"rtdp-dev-{family}")
 
 
-def test_streaming_role_writes_bronze_but_cannot_read_gold_or_delete(dev):
-    policy = _stored_policy(dev, "streaming")
-    assert is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-bronze/bronze/transactions/part-0.parquet")
-    assert is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-bronze/bronze/transactions/_delta_log/0.json")
-    assert not is_allowed(policy, "s3:GetObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/part-0.parquet")
-    for layer in LAYERS:
-        assert not is_allowed(policy, "s3:DeleteObject", f"arn:aws:s3:::rtdp-dev-{layer}/{layer}/any")
-    assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-silver/silver/any")
-
-
 def test_plan_role_reads_the_environment_and_may_only_take_the_state_lock(dev):
     document = dev.iam.get_role_policy(RoleName="rtdp-dev-github-plan", PolicyName="rtdp-dev-github-plan-access")["PolicyDocument"]
     policy = json.loads(document) if isinstance(document, str) else document
@@ -320,28 +312,80 @@ def test_plan_role_reads_the_environment_and_may_only_take_the_state_lock(dev):
     assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-tfstate/platform/terraform.tfstate")
     assert not is_allowed(policy, "s3:PutObject", "arn:aws:s3:::rtdp-dev-artifacts/releases/1.0.0/x.whl")
     assert not is_allowed(policy, "s3:GetBucketVersioning", "arn:aws:s3:::rtdp-prod-gold")
-    assert not is_allowed(policy, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/rtdp-dev-batch")
+    assert not is_allowed(policy, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/rtdp-dev-gold")
     trust = dev.iam.get_role(RoleName="rtdp-dev-github-plan")["Role"]["AssumeRolePolicyDocument"]
     (statement,) = trust["Statement"]
     subjects = statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
     assert sorted(subjects) == sorted([f"repo:{GITHUB_REPOSITORY}:pull_request", f"repo:{GITHUB_REPOSITORY}:ref:refs/heads/main"])
 
 
-def test_other_job_families_stay_in_their_lane(dev):
-    reporting = _stored_policy(dev, "reporting")
-    assert is_allowed(reporting, "s3:GetObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/x")
-    assert not is_allowed(reporting, "s3:PutObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/x")
-    assert not is_allowed(reporting, "s3:GetObject", "arn:aws:s3:::rtdp-dev-raw/raw/x")
-    ingestion = _stored_policy(dev, "ingestion")
-    assert is_allowed(ingestion, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/raw/transactions/transactions_2026-06-30.csv")
-    assert not is_allowed(ingestion, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/quarantine/x")
-    batch = _stored_policy(dev, "batch")
-    assert is_allowed(batch, "s3:PutObject", "arn:aws:s3:::rtdp-dev-raw/quarantine/transactions/x")
-    assert is_allowed(batch, "s3:DeleteObject", "arn:aws:s3:::rtdp-dev-silver/silver/x")
-    assert not is_allowed(batch, "s3:DeleteObject", "arn:aws:s3:::rtdp-dev-raw/raw/x")
-    ml = _stored_policy(dev, "ml")
-    assert is_allowed(ml, "s3:PutObject", "arn:aws:s3:::rtdp-dev-gold/gold/ml/forecast/x")
-    assert not is_allowed(ml, "s3:PutObject", "arn:aws:s3:::rtdp-dev-gold/gold/fact_sales/x")
+def _location_keys() -> dict[str, tuple[str, str]]:
+    """Bucket and key prefix of every location job_access.json names, from settings.toml."""
+    locations = {}
+    for name, uri in SETTINGS["storage"].items():
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        locations[name.removesuffix("_uri")] = (bucket, f"{prefix}/")
+    gold_bucket, gold_prefix = locations["gold"]
+    locations["models"] = (gold_bucket, "models/")
+    locations["gold/dq_results"] = (gold_bucket, f"{gold_prefix}dq_results/")
+    return locations
+
+
+def _role_client(dev: DeployedDev, family: str):
+    """S3 as the job family's role: STS AssumeRole with the administrator's keys, as jobs do."""
+    sts = boto3.client("sts", endpoint_url=dev.endpoint, region_name="us-east-1",
+                       aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                       aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    credentials = sts.assume_role(RoleArn=dev.outputs["job_role_arns"][family], RoleSessionName=f"test-{family}")["Credentials"]
+    return boto3.client("s3", endpoint_url=dev.endpoint, region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+
+
+def _refused(call, **arguments) -> bool:
+    """True when the call is refused with AccessDenied, False when it succeeds."""
+    try:
+        call(**arguments)
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDenied", error
+        return True
+    return False
+
+
+def test_the_emulator_enforces_each_job_role_exactly_as_job_access_says(dev):
+    locations = _location_keys()
+    for name, (bucket, prefix) in locations.items():
+        dev.s3.put_object(Bucket=bucket, Key=f"{prefix}probe/seed", Body=b"seed")
+    try:
+        for family, access in JOB_ACCESS.items():
+            s3 = _role_client(dev, family)
+            for name, (bucket, prefix) in locations.items():
+                # A folder inside a location goes with it (gold/dq_results is in gold).
+                writes = any(name == place or name.startswith(f"{place}/") for place in access["writes"])
+                reads = writes or any(name == place or name.startswith(f"{place}/") for place in access["reads"])
+                key = f"{prefix}probe/{family}"
+                assert _refused(s3.get_object, Bucket=bucket, Key=f"{prefix}probe/seed") != reads, (family, name, "read")
+                assert _refused(s3.put_object, Bucket=bucket, Key=key, Body=b"x") != writes, (family, name, "write")
+                if writes:
+                    assert not _refused(s3.delete_objects, Bucket=bucket, Delete={"Objects": [{"Key": key}]})
+                else:
+                    assert _refused(s3.delete_object, Bucket=bucket, Key=f"{prefix}probe/seed"), (family, name, "delete")
+    finally:
+        for name, (bucket, prefix) in locations.items():
+            for key in dev.s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}probe/").get("Contents", []):
+                dev.s3.delete_object(Bucket=bucket, Key=key["Key"])
+
+
+def test_streaming_may_not_write_raw_nor_ml_silver_and_reports_write_nothing(dev):
+    raw_bucket, raw = _location_keys()["raw"]
+    silver_bucket, silver = _location_keys()["silver"]
+    assert _refused(_role_client(dev, "streaming").put_object, Bucket=raw_bucket, Key=f"{raw}x.csv", Body=b"x")
+    assert _refused(_role_client(dev, "ml").put_object, Bucket=silver_bucket, Key=f"{silver}x.parquet", Body=b"x")
+    reports = _role_client(dev, "reports")
+    for bucket, prefix in _location_keys().values():
+        assert _refused(reports.put_object, Bucket=bucket, Key=f"{prefix}x", Body=b"x"), bucket
+    # Nor may a job role touch the deployment's own buckets.
+    assert _refused(reports.put_object, Bucket="rtdp-dev-artifacts", Key="deployments/dev.json", Body=b"{}")
+    assert _refused(reports.get_object, Bucket="rtdp-dev-tfstate", Key="platform/terraform.tfstate")
 
 
 def test_rendered_policy_outputs_equal_what_iam_stores(dev):
@@ -412,16 +456,20 @@ def test_the_batch_pipeline_runs_on_the_cluster_from_the_released_wheel_and_matc
     rows = [user.s3.get_object(Bucket="rtdp-dev-raw", Key=key)["Body"].read().decode().count("\n") - 1 for key in extracts]
     assert sum(rows) == 1500
 
-    # On the stack's cluster, under a readable name, with the code of the wheel deploy released.
+    # On the stack's cluster, one application per step under a readable name and the step's own
+    # role, with the code of the wheel deploy released.
     cluster = SETTINGS["spark"]["cluster"]
-    assert f"ran release {VERSION} on spark://127.0.0.1:{cluster['master_port']}" in ran
-    name = f"rtdp dev · pipeline bronze,silver,gold · {VERSION}"
     with urllib.request.urlopen(f"http://127.0.0.1:{cluster['ui_port']}/json/", timeout=10) as response:
         applications = json.load(response)["completedapps"]
-    assert any(application["name"] == name and application["state"] == "FINISHED" for application in applications)
     deployment = json.loads(user.s3.get_object(Bucket="rtdp-dev-artifacts", Key="deployments/dev.json")["Body"].read())
-    job_log = Path(re.search(r"\(log: (\S+)\)", ran).group(1)).read_text()
-    assert f"/releases/{VERSION}-{deployment['sha256'][:12]}/site/jobs/operate/entry.py" in job_log.splitlines()[0]
+    for step, family in (("bronze", "ingest"), ("silver", "silver"), ("gold", "gold")):
+        name = f"rtdp dev · pipeline {step} · {VERSION}"
+        assert any(application["name"] == name and application["state"] == "FINISHED" for application in applications), name
+        said = re.search(rf"ran release {VERSION} on spark://127.0.0.1:{cluster['master_port']} as rtdp-dev-{family} "
+                         r"\(log: (\S+)\)", ran)
+        assert said, (step, ran)
+        job_log = Path(said.group(1)).read_text()
+        assert f"/releases/{VERSION}-{deployment['sha256'][:12]}/site/jobs/operate/entry.py" in job_log.splitlines()[0]
 
     # The same world run in-process in local gives the same figures.
     local_home = tmp_path / "local"

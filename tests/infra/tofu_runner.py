@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobs.operate.deploy.tofu import ATTEMPTS, require_loopback, runs_again, tools_dir
+from jobs.operate.stack.constants import EMULATOR_CREDENTIALS  # the emulator administrator's keys
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where `make tools` put OpenTofu and the provider mirror (RTDP_TOOLS_DIR overrides, as in install.sh).
@@ -25,12 +26,6 @@ TOOLS = tools_dir()
 TOFU_BINARY = TOOLS / "bin" / "tofu"
 CLI_CONFIG = TOOLS / "tofu.rc"
 
-# Emulator credentials: moto accepts any; real AWS rejects these.
-EMULATOR_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 
 
 @dataclass

@@ -85,13 +85,14 @@ def test_published_dags_follow_the_release_and_dropped_dags_disappear(s3, tmp_pa
     assert _keys(s3, DAG_BUCKET) == {"dags/daily.py", "dags/platform_common.py"}
 
 
-def test_the_deployment_record_names_the_version_and_the_one_before(s3, tmp_path):
+def test_the_deployment_record_names_the_version_the_one_before_and_the_job_roles(s3, tmp_path):
     with pytest.raises(PlatformError, match="nothing is deployed to dev"):
         deployed_release(s3, BUCKET, "dev")
-    record_deployment(s3, BUCKET, "dev", read_wheel(_wheel(tmp_path, "1.0.0", FILES)))
-    record_deployment(s3, BUCKET, "dev", read_wheel(_wheel(tmp_path, "1.1.0", FILES)))
+    roles = {"ingest": "arn:aws:iam::123456789012:role/rtdp-dev-ingest"}
+    record_deployment(s3, BUCKET, "dev", read_wheel(_wheel(tmp_path, "1.0.0", FILES)), {})
+    record_deployment(s3, BUCKET, "dev", read_wheel(_wheel(tmp_path, "1.1.0", FILES)), roles)
     record = deployed_release(s3, BUCKET, "dev")
-    assert (record["version"], record["previous_version"]) == ("1.1.0", "1.0.0")
+    assert (record["version"], record["previous_version"], record["job_roles"]) == ("1.1.0", "1.0.0", roles)
 
 
 def test_fetching_a_release_returns_the_identical_wheel(s3, tmp_path):

@@ -26,7 +26,7 @@ def test_dev_submits_to_its_cluster_and_local_runs_in_process(monkeypatch):
 
 def test_spark_submit_runs_the_release_entry_point_with_its_packages_first_on_every_python_path(tmp_path):
     settings = load_settings("dev").model_copy(update={"home": tmp_path})
-    release = Release(version="1.2.3", sha256="ab" * 32, site=tmp_path / "site")
+    release = Release(version="1.2.3", sha256="ab" * 32, site=tmp_path / "site", roles={})
     name = application_name(settings, "pipeline bronze", release)
     assert name == "rtdp dev · pipeline bronze · 1.2.3"
     command = submit_command(settings, release, name, "pipeline", {"steps": ["bronze"]}, tmp_path / "result.json")
@@ -44,7 +44,7 @@ def test_submitting_without_a_running_master_is_one_line(monkeypatch, tmp_path):
         monkeypatch.setenv(name, value)
     settings = load_settings("dev")
     with pytest.raises(PlatformError) as raised:
-        submit(settings, "pipeline", {"steps": ["bronze"], "run_id": "x"})
+        submit(settings, "pipeline", {"steps": ["bronze"], "run_id": "x"}, acting="bronze")
     message = str(raised.value)
     assert "\n" not in message
     assert message == f"no Spark master answers at {settings.spark.cluster.master_url}: start the local stack with `make up`"

@@ -133,7 +133,7 @@ def _bucket_exists(target: Target, bucket: str) -> bool:
             return False
         raise PlatformError(f"cannot check the state bucket {bucket}: {error}") from None
     except NoCredentialsError:
-        raise PlatformError("no AWS credentials: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any value on the emulator)") from None
+        raise PlatformError("no AWS credentials: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (test and test on the local emulator)") from None
 
 
 def bootstrap(target: Target) -> str:
@@ -287,11 +287,12 @@ def deploy(env: str | None, wheel: Wheel, *, approved: bool = False, replace: bo
         raise PlatformError(f"{plan.target.name} is not what was reviewed: the plan now has digest {plan.review.digest}, "
                             f"the reviewed one {reviewed_digest.strip()}; plan and review again")
     apply_plan(plan, approved=approved)
-    buckets = plan.tofu.outputs()["bucket_names"]
+    outputs = plan.tofu.outputs()
+    buckets = outputs["bucket_names"]
     s3 = plan.target.s3()
     uploaded = upload_release(s3, buckets["artifacts"], wheel, replace=replace and plan.target.name == "dev")
     dags = publish_dags(s3, buckets["airflow"], wheel)
-    record = record_deployment(s3, buckets["artifacts"], plan.target.name, wheel)
+    record = record_deployment(s3, buckets["artifacts"], plan.target.name, wheel, outputs["job_role_arns"])
     return Deployment(plan, record, uploaded, dags)
 
 

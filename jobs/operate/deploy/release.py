@@ -7,7 +7,7 @@ and promoted, never a second build:
     s3://<artifacts>/releases/<version>/<wheel file>
     s3://<artifacts>/releases/<version>/sql/...        s3://<artifacts>/releases/<version>/dags/...
     s3://<artifacts>/releases/<version>/manifest.json  (version, wheel, sha256, files)
-    s3://<artifacts>/deployments/<env>.json            (the version deployed, when, previous one)
+    s3://<artifacts>/deployments/<env>.json            (the version deployed, when, previous one, job roles)
     s3://<airflow bucket>/dags/...                     (the deployed DAGs, what Airflow reads)
 """
 
@@ -119,14 +119,16 @@ def deployment_key(environment: str) -> str:
     return f"deployments/{environment}.json"
 
 
-def record_deployment(s3, bucket: str, environment: str, wheel: Wheel) -> dict:
-    """Write which release `environment` now runs (keeping the one before it); the record."""
+def record_deployment(s3, bucket: str, environment: str, wheel: Wheel, job_roles: dict[str, str]) -> dict:
+    """Write which release `environment` now runs (keeping the one before it) and the role of each
+    job family it runs under; the record."""
     previous = _read_json(s3, bucket, deployment_key(environment))
     record = {
         "environment": environment, "version": wheel.version, "wheel": wheel.path.name, "sha256": wheel.sha256,
         "release": f"s3://{bucket}/{release_prefix(wheel.version)}",
         "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "previous_version": previous["version"] if previous else None,
+        "job_roles": job_roles,
     }
     _put_json(s3, bucket, deployment_key(environment), record)
     return record

@@ -1,5 +1,5 @@
-"""The AWS API emulator of the no-Docker stack: moto in server mode on 127.0.0.1:4566 (with one
-listing fix, jobs.operate.stack.moto_server).
+"""The AWS API emulator of the no-Docker stack: moto in server mode on 127.0.0.1:4566, enforcing
+IAM as AWS does (jobs.operate.stack.moto_server says how, and where it corrects moto).
 
 Why moto and not LocalStack here: moto's server is a pinned dev dependency of this project
 (`moto[server]`), runs as a plain Python process from the virtual environment, binds loopback
@@ -39,7 +39,7 @@ def parse_endpoint(endpoint_url: str) -> tuple[str, int]:
 
 
 def emulator_client(service: str, endpoint_url: str, region: str):
-    """A boto3 client for the emulator with the stack's dummy credentials and short timeouts."""
+    """A boto3 client for the emulator with the administrator's keys and short timeouts."""
     return boto3.client(
         service, endpoint_url=endpoint_url, region_name=region,
         aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],

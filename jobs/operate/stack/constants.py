@@ -11,6 +11,6 @@ KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1
 # The AWS API emulator: one HTTP endpoint for S3, STS, IAM (the port LocalStack made the habit).
 AWS_PORT = 4566
 
-# Dummy credentials the stack uses for its own calls to the emulator. They are not secrets:
-# the emulator accepts any key, and real AWS rejects these.
+# The keys of the emulator's administrator (jobs.operate.stack.moto_server), which the stack and
+# its users call it with. They are not secrets: real AWS rejects them.
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
