@@ -85,6 +85,8 @@ class SparkClusterSettings(BaseModel):
     workers: int = Field(default=2, ge=1, le=8)
     worker_cores: int = Field(default=1, ge=1)
     worker_memory: str = "1g"
+    # How long a submitted job waits for the cores other applications hold before it gives up.
+    core_wait_seconds: float = Field(default=120.0, gt=0)
 
     @property
     def master_url(self) -> str:

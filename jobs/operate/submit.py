@@ -15,20 +15,23 @@ local keeps running every job inside the calling process (the quick demo needs n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobs.config import Settings
+from jobs.config import Settings, SparkClusterSettings
 from jobs.errors import PlatformError
 from jobs.operate.roles import FAMILIES, role_credentials
 from jobs.operate.stack.paths import stack_paths
@@ -166,15 +169,43 @@ def submit(settings: Settings, job: str, arguments: dict, *, acting: str, label:
     with open(log_file, "wb") as log:
         log.write(f"$ {shlex.join(command)}\n".encode())
         log.flush()
-        finished = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  env=environment, check=False)
-    if finished.returncode != 0 or not result.is_file():
+        # spark-submit becomes the driver JVM (its scripts exec java): the process is the driver.
+        driver = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                  env=environment, start_new_session=True)
+        try:
+            _wait_for_cores(driver, cluster, name)
+            returncode = driver.wait()
+        finally:
+            # The driver and its Python process, whatever ended the run (a killed JVM leaves Python
+            # running until its next call into Spark).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(driver.pid, signal.SIGKILL)
+            driver.wait()
+    if returncode != 0 or not result.is_file():
         problem = last_problem_line(log_file)
-        raise PlatformError(f"{name} failed on {cluster.master_url} (exit {finished.returncode}); see {log_file}"
+        how = f"killed by signal {-returncode}" if returncode < 0 else f"exit {returncode}"
+        raise PlatformError(f"{name} failed on {cluster.master_url} ({how}); see {log_file}"
                             + (f": {problem}" if problem else ""))
     reported = json.loads(result.read_text())
     return Submitted(reported["outcome"], Path(reported["code"]), reported["master"], release, log_file,
                      release.roles[FAMILIES[acting]])
+
+
+def _wait_for_cores(driver: subprocess.Popen, cluster: SparkClusterSettings, name: str) -> None:
+    """Return once the master gives application `name` its executors (or the driver ends);
+    PlatformError naming who holds the cores when that takes longer than the settings allow."""
+    deadline = time.monotonic() + cluster.core_wait_seconds
+    while driver.poll() is None:
+        state = master_state("127.0.0.1", cluster.ui_port) or {}
+        applications = state.get("activeapps", [])
+        if any(app["name"] == name and app["state"] == "RUNNING" for app in applications):
+            return
+        if time.monotonic() > deadline:
+            held = ", ".join(f"'{app['name']}' ({app['cores']})" for app in applications if app["state"] == "RUNNING")
+            raise PlatformError(f"no free worker for {name} on {cluster.master_url} within {cluster.core_wait_seconds:.0f} s: "
+                                f"its cores are held by {held or 'other applications'}; it was stopped, run it again when "
+                                f"they finish (http://127.0.0.1:{cluster.ui_port})")
+        time.sleep(1)
 
 
 def run_medallion(settings: Settings, steps: Sequence[str], run_id: str) -> tuple[list[LineageRecord], list[Submitted]]:

@@ -20,6 +20,8 @@ import os
 import re
 import signal
 import subprocess
+import sys
+import time
 import tomllib
 import urllib.request
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import boto3
 import pandas as pd
+import pyspark
 import pytest
 from botocore.exceptions import ClientError
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
@@ -479,6 +482,79 @@ def test_the_batch_pipeline_runs_on_the_cluster_from_the_released_wheel_and_matc
         on_cluster = pd.read_csv(user.home / "data" / "dev" / "reports" / f"{report}.csv")
         assert len(on_cluster) > 0, report
         pd.testing.assert_frame_equal(on_cluster, pd.read_csv(local_home / "data" / "reports" / f"{report}.csv"), obj=report)
+
+
+CLUSTER = SETTINGS["spark"]["cluster"]
+RTDP = str(ROOT / ".venv" / "bin" / "rtdp")
+POINTER = "gold/_publications/current.json"
+
+
+def _applications() -> list[dict]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{CLUSTER['ui_port']}/json/", timeout=10) as response:
+        return json.load(response)["activeapps"]
+
+
+def _wait_until(condition, what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what} after {timeout:.0f} s"
+        time.sleep(0.5)
+
+
+def _running(name: str) -> bool:
+    return any(app["name"] == name and app["state"] == "RUNNING" for app in _applications())
+
+
+def test_a_job_finding_no_free_worker_stops_with_one_line_and_leaves_gold_as_it_was(user, deployed, tmp_path):
+    pointer = user.s3.get_object(Bucket="rtdp-dev-gold", Key=POINTER)["Body"].read()
+    # Another application takes every core of the cluster (Spark gives an application all it can).
+    sleeper = tmp_path / "sleeper.py"
+    sleeper.write_text("import time\nfrom pyspark.sql import SparkSession\nSparkSession.builder.getOrCreate()\ntime.sleep(300)\n")
+    spark_home = Path(pyspark.__file__).parent
+    blocker = subprocess.Popen([str(spark_home / "bin" / "spark-submit"), "--master", f"spark://127.0.0.1:{CLUSTER['master_port']}",
+                                "--name", "blocker", "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.executor.memory=512m",
+                                str(sleeper)], env={**user.env, "SPARK_HOME": str(spark_home), "PYSPARK_PYTHON": sys.executable},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_until(lambda: _running("blocker"), "the blocker to hold the cluster")
+        result = user.run(RTDP, "gold", "--env", "dev", check=False, RTDP_SPARK__CLUSTER__CORE_WAIT_SECONDS="5")
+    finally:
+        os.killpg(blocker.pid, signal.SIGKILL)
+        blocker.wait()
+    assert result.returncode == 1
+    name = f"rtdp dev · pipeline gold · {VERSION}"
+    assert result.stderr.startswith(f"error: no free worker for {name} on spark://127.0.0.1:{CLUSTER['master_port']} within 5 s: "
+                                    "its cores are held by 'blocker' (")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert user.s3.get_object(Bucket="rtdp-dev-gold", Key=POINTER)["Body"].read() == pointer
+    _wait_until(lambda: not any(app["name"] == name for app in _applications()), "the stopped job to leave the cluster", 30)
+
+
+def test_a_driver_killed_mid_run_leaves_gold_as_it_was_and_a_rerun_publishes(user, deployed):
+    pointer = user.s3.get_object(Bucket="rtdp-dev-gold", Key=POINTER)["Body"].read()
+    folders_before = {key.split("/")[2] for key in user.keys("rtdp-dev-gold", "gold/_publications/")}
+    job = subprocess.Popen([RTDP, "gold", "--env", "dev"], cwd=ROOT, env=user.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        # Kill the driver once the run has started writing its own publication folder.
+        _wait_until(lambda: {key.split("/")[2] for key in user.keys("rtdp-dev-gold", "gold/_publications/")} - folders_before,
+                    "the gold run to write")
+        drivers = subprocess.run(["pgrep", "-f", "org.apache.spark.deploy.SparkSubmit .*pipeline gold"], capture_output=True,
+                                 text=True, check=True).stdout.split()
+        assert len(drivers) == 1, drivers
+        os.kill(int(drivers[0]), signal.SIGKILL)
+        _, stderr = job.communicate(timeout=120)
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+    assert job.returncode == 1
+    assert len(stderr.strip().splitlines()) == 1 and "pipeline gold" in stderr and "(killed by signal 9)" in stderr, stderr
+    # Readers still see the gold of the run before, whole.
+    assert user.s3.get_object(Bucket="rtdp-dev-gold", Key=POINTER)["Body"].read() == pointer
+    for folder in json.loads(pointer)["tables"].values():
+        assert user.keys("rtdp-dev-gold", f"gold/_publications/{folder}/"), folder
+    user.run(RTDP, "gold", "--env", "dev")
+    assert user.s3.get_object(Bucket="rtdp-dev-gold", Key=POINTER)["Body"].read() != pointer
 
 
 def test_a_deployed_version_missing_from_the_bucket_stops_a_job_with_one_line(user, deployed):
