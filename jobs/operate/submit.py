@@ -211,7 +211,8 @@ def _wait_for_cores(driver: subprocess.Popen, cluster: SparkClusterSettings, nam
 def run_medallion(settings: Settings, steps: Sequence[str], run_id: str) -> tuple[list[LineageRecord], list[Submitted]]:
     """The medallion `steps`: submitted to the cluster where `settings` has one, one application
     per step under its own role (with the record of each submission), else in this process. The
-    one path of the CLI and the DAGs."""
+    one path of the CLI and the DAGs. A step holds one core: at these sizes a second executor's
+    start costs more than it gives (docs/benchmarks.md), and the other core stays free."""
     from jobs.pipeline import run_pipeline
 
     if not runs_on_cluster(settings):
@@ -219,7 +220,7 @@ def run_medallion(settings: Settings, steps: Sequence[str], run_id: str) -> tupl
     records: list[LineageRecord] = []
     submissions = []
     for step in steps:
-        submitted = submit(settings, "pipeline", {"steps": [step], "run_id": run_id}, acting=step,
+        submitted = submit(settings, "pipeline", {"steps": [step], "run_id": run_id}, acting=step, cores=1,
                            label=f"pipeline {step}")
         records += [LineageRecord(**record) for record in submitted.outcome]
         submissions.append(submitted)
