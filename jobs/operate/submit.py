@@ -95,7 +95,7 @@ def deployed_roles(settings: Settings) -> dict[str, str]:
 
 
 def application_name(settings: Settings, job: str, release: Release) -> str:
-    """How the cluster's UI lists a job, e.g. `rtdp dev · pipeline bronze,silver,gold · 0.1.0`."""
+    """How the cluster's UI lists a job, e.g. `rtdp dev · pipeline silver · 0.1.0`."""
     return f"rtdp {settings.env} · {job} · {release.version}"
 
 

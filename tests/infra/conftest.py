@@ -12,7 +12,7 @@ from tofu_runner import CLI_CONFIG, ROOT, TOFU_BINARY
 
 # The configurations the tests run; copied so init never writes into the working tree.
 CONFIG_FOLDERS = ("modules", "environments/dev", "environments/prod", "infra/bootstrap")
-CONFIG_FILES = ("*.tf", "*.tfvars", "*.hcl", ".terraform.lock.hcl")
+CONFIG_FILES = ("*.tf", "*.tfvars", "*.hcl", ".terraform.lock.hcl", "*.json")
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,6 @@ def test_a_cluster_without_a_live_worker_refuses_a_job_in_one_line(isolated_stac
     stack_up(isolated_stack, only=["spark-master"])
     settings = load_settings("dev")
     with pytest.raises(PlatformError) as raised:
-        submit(settings, "pipeline", {"steps": ["bronze"], "run_id": "no-worker"})
+        submit(settings, "pipeline", {"steps": ["bronze"], "run_id": "no-worker"}, acting="bronze")
     assert str(raised.value) == (f"the Spark cluster at {settings.spark.cluster.master_url} has no live worker to run "
                                  "pipeline: `make up` starts its workers (see `make status`)")
