@@ -65,15 +65,21 @@ class Release:
         return self.site / "jobs" / "operate" / "entry.py"
 
 
-def deployed_release(settings: Settings) -> Release:
-    """The release `settings.env` runs, fetched and unpacked into the tools cache once per wheel."""
+def _deployment(settings: Settings) -> tuple[object, str, dict]:
+    """An S3 client for the artifacts bucket of `settings.env`, its name, and its deployment record."""
     from jobs.operate.deploy.environment import artifacts_bucket
     from jobs.operate.deploy.release import deployed_release as deployment_record
-    from jobs.operate.deploy.release import fetch_release
 
     where, bucket = artifacts_bucket(settings.env)
     s3 = where.s3()
-    record = deployment_record(s3, bucket, settings.env)
+    return s3, bucket, deployment_record(s3, bucket, settings.env)
+
+
+def deployed_release(settings: Settings) -> Release:
+    """The release `settings.env` runs, fetched and unpacked into the tools cache once per wheel."""
+    from jobs.operate.deploy.release import fetch_release
+
+    s3, bucket, record = _deployment(settings)
     folder = tools_cache_dir() / "releases" / f"{record['version']}-{record['sha256'][:12]}"
     release = Release(record["version"], record["sha256"], folder / "site", record.get("job_roles", {}))
     if not release.entry.is_file():
@@ -90,8 +96,9 @@ def deployed_release(settings: Settings) -> Release:
 
 
 def deployed_roles(settings: Settings) -> dict[str, str]:
-    """The ARN of each job family's role in `settings.env`, as its deployment recorded them."""
-    return deployed_release(settings).roles
+    """The ARN of each job family's role in `settings.env`, as its deployment recorded them (the
+    record alone: a job in this process needs no wheel)."""
+    return _deployment(settings)[2].get("job_roles", {})
 
 
 def application_name(settings: Settings, job: str, release: Release) -> str:
