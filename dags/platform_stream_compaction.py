@@ -39,9 +39,12 @@ def platform_stream_compaction():
     @task
     def compact_stream(params: dict | None = None) -> dict:
         """Compact every streamed folder; return the batches and files each compaction replaced."""
+        from jobs.operate.roles import acting_as
         from jobs.stream.compaction import compact_streams
 
-        compactions = compact_streams(platform_settings(), grace_s=params["grace_seconds"])
+        settings = platform_settings()
+        with acting_as(settings, "compact"):
+            compactions = compact_streams(settings, grace_s=params["grace_seconds"])
         for done in compactions:
             log.info("compacted %s: batches %d-%d, %d files into one, %d rows", done.folder, done.first, done.last,
                      done.files, done.rows)

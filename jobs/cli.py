@@ -95,9 +95,7 @@ def generate(env: EnvOption = "local", scale: ScaleOption = DEFAULT_SCALE, seed:
 def _report_submissions(submissions) -> None:
     """Where the jobs submitted to the cluster ran (nothing for a run in this process)."""
     for submitted in submissions:
-        role = submitted.role.rsplit("/", 1)[-1]
-        console.print(f"ran release {submitted.release.version} on {submitted.master} as {role} (log: {submitted.log_file})",
-                      soft_wrap=True)
+        console.print(str(submitted), highlight=False, soft_wrap=True)
 
 
 def _run_medallion(settings: Settings, steps: tuple[str, ...]) -> None:
@@ -147,17 +145,16 @@ def _train_models(settings: Settings) -> None:
 def _stream_segment(settings: Settings, events: int) -> None:
     """Live events through Kafka and Spark Structured Streaming into silver and gold; the Kafka
     broker is started for it if needed and stopped afterwards if it was started here."""
-    from jobs.operate.roles import acting_as
     from jobs.operate.stack import stack_down, stack_up
-    from jobs.stream.segment import run_live_segment
+    from jobs.operate.submit import live_segment
 
     started = [status.name for status in stack_up(settings, only=["kafka"]) if status.state == "started"]
     try:
-        with acting_as(settings, "stream"):
-            summary = run_live_segment(settings, events=events, rate=500.0, topic_prefix=settings.kafka.topic_prefix)
+        summary, submissions = live_segment(settings, events=events, rate=500.0, topic_prefix=settings.kafka.topic_prefix)
     finally:
         if started:
             stack_down(settings, only=started)
+    _report_submissions(submissions)
     console.print(f"streamed {summary.produced.sent:,} events; {summary.in_silver:,} in silver and gold after "
                   f"{summary.seconds:.1f} s; produce-to-silver latency p50 {summary.percentile(0.5):.1f} s, "
                   f"p95 {summary.percentile(0.95):.1f} s")

@@ -99,6 +99,8 @@ class SparkSettings(BaseModel):
     # explicit so the default demo stays well inside an 8 GB laptop.
     driver_memory: str = "2g"
     shuffle_partitions: int = 4
+    # How the cluster's UI lists the application (None: rtdp-<env>); set for jobs of a release.
+    app_name: str | None = None
     # None: no cluster (local runs every job inside the calling process).
     cluster: SparkClusterSettings | None = None
 

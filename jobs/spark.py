@@ -69,7 +69,7 @@ def spark_session(settings: Settings) -> SparkSession:
     # A JVM already runs when an earlier session started one, or when spark-submit launched this
     # process (jobs.operate.submit): its flags are set, and spark-submit's --name stands.
     jvm_running = SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ
-    builder = SparkSession.builder if jvm_running else SparkSession.builder.appName(f"rtdp-{settings.env}")
+    builder = SparkSession.builder if jvm_running else SparkSession.builder.appName(settings.spark.app_name or f"rtdp-{settings.env}")
     builder = (
         builder.master(settings.spark.master)
         .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))

@@ -33,7 +33,17 @@ def _ml(settings: Settings, arguments: dict) -> object:
     return asdict(train_and_score(settings, version=arguments.get("version")))
 
 
-JOBS = {"pipeline": _pipeline, "ml": _ml}
+def _stream_segment(settings: Settings, arguments: dict) -> object:
+    """A live segment of the real-time path (jobs.stream.segment): its producer and its stream
+    job in this driver, the stream's micro-batches on the cluster's executor."""
+    from jobs.stream.segment import run_live_segment
+
+    summary = run_live_segment(settings, **arguments)
+    return {"produced": asdict(summary.produced), "in_silver": summary.in_silver, "seconds": summary.seconds,
+            "latencies": summary.latencies}
+
+
+JOBS = {"pipeline": _pipeline, "ml": _ml, "stream_segment": _stream_segment}
 
 
 def main(argv: list[str]) -> None:

@@ -25,10 +25,23 @@ FAMILIES = {
     "compact": "streaming", "warehouse": "warehouse", "reports": "reports", "catalog": "reports",
 }
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# How long a role's keys last. A batch job ends within the hour; the stream job runs for days and
+# is restarted with new keys before its own expire (jobs.stream.health). Terraform allows each
+# role this much (`session_hours` in modules/iam/job_access.json).
+SESSION_SECONDS = 3600
+STREAM_SESSION_SECONDS = 12 * 3600
 
 
-def role_credentials(settings: Settings, roles: Mapping[str, str], job: str) -> dict[str, str]:
-    """The AWS_* variables of `job`'s role in `roles` (family -> ARN, from the deployment record)."""
+def runs_on_cluster(settings: Settings) -> bool:
+    """True where jobs are submitted to a cluster (jobs.operate.submit) and run under
+    their roles: a deployed environment whose settings name a cluster."""
+    return settings.env != "local" and settings.spark.cluster is not None
+
+
+def role_credentials(settings: Settings, roles: Mapping[str, str], job: str,
+                     session_seconds: int = SESSION_SECONDS) -> dict[str, str]:
+    """The AWS_* variables of `job`'s role in `roles` (family -> ARN, from the deployment record),
+    valid for `session_seconds`."""
     family = FAMILIES[job]
     arn = roles.get(family)
     if arn is None:
@@ -36,7 +49,8 @@ def role_credentials(settings: Settings, roles: Mapping[str, str], job: str) -> 
                             f"deploy again with `make deploy ENV={settings.env}`")
     sts = boto3.client("sts", endpoint_url=settings.aws.endpoint_url, region_name=settings.aws.region)
     try:
-        credentials = sts.assume_role(RoleArn=arn, RoleSessionName=f"rtdp-{settings.env}-{job}")["Credentials"]
+        credentials = sts.assume_role(RoleArn=arn, RoleSessionName=f"rtdp-{settings.env}-{job}",
+                                      DurationSeconds=session_seconds)["Credentials"]
     except (BotoCoreError, ClientError) as error:
         raise PlatformError(f"cannot assume the {family} role {arn} for {job}: {error}") from None
     return dict(zip(CREDENTIAL_VARIABLES, (credentials["AccessKeyId"], credentials["SecretAccessKey"],
@@ -47,7 +61,7 @@ def role_credentials(settings: Settings, roles: Mapping[str, str], job: str) -> 
 def acting_as(settings: Settings, job: str) -> Iterator[None]:
     """Run the block (a job inside this process) with the credentials of `job`'s role where
     `settings` is a deployed environment; unchanged elsewhere."""
-    from jobs.operate.submit import deployed_roles, runs_on_cluster
+    from jobs.operate.submit import deployed_roles
 
     if not runs_on_cluster(settings):
         yield

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from jobs.config import Settings, SparkClusterSettings
 from jobs.errors import PlatformError
-from jobs.operate.roles import FAMILIES, role_credentials
+from jobs.operate.roles import FAMILIES, SESSION_SECONDS, STREAM_SESSION_SECONDS, role_credentials, runs_on_cluster
 from jobs.operate.stack.paths import stack_paths
 from jobs.operate.stack.processes import last_problem_line
 from jobs.operate.stack.spark_cluster import SPARK_HOME, master_state
@@ -42,12 +42,8 @@ from jobs.spark import launch_options
 from jobs.trust.lineage.steps import LineageRecord
 
 if TYPE_CHECKING:
+    from jobs.stream.segment import SegmentSummary
     from ml.training import MLSummary
-
-
-def runs_on_cluster(settings: Settings) -> bool:
-    """True where jobs are submitted to a cluster: a deployed environment whose settings name one."""
-    return settings.env != "local" and settings.spark.cluster is not None
 
 
 @dataclass(frozen=True)
@@ -106,13 +102,11 @@ def application_name(settings: Settings, job: str, release: Release) -> str:
     return f"rtdp {settings.env} · {job} · {release.version}"
 
 
-def submit_command(settings: Settings, release: Release, name: str, job: str, arguments: dict, result: Path,
-                   cores: int | None = None) -> list[str]:
-    """spark-submit of `job` from `release`; `cores` caps what the application holds of the cluster."""
+def cluster_options(settings: Settings, release: Release, cores: int | None = None) -> dict[str, str]:
+    """The spark-submit options of a job of `release` on the cluster; `cores` caps what the
+    application holds of it."""
     cluster = settings.spark.cluster
-    command = [str(SPARK_HOME / "bin" / "spark-submit"), "--master", cluster.master_url, "--deploy-mode", "client",
-               "--name", name]
-    options = launch_options(settings) | {
+    options = {
         # The driver and the executors' Python workers: this environment's interpreter (the
         # pinned dependencies), the release's packages first on the import path.
         "spark.pyspark.python": sys.executable,
@@ -124,9 +118,64 @@ def submit_command(settings: Settings, release: Release, name: str, job: str, ar
     }
     if cores is not None:
         options["spark.cores.max"] = str(cores)
-    for key, value in options.items():
+    return options
+
+
+def submit_command(settings: Settings, release: Release, name: str, job: str, arguments: dict, result: Path,
+                   cores: int | None = None, jars: Sequence[Path] = ()) -> list[str]:
+    """spark-submit of `job` from `release`; `cores` caps what the application holds of the
+    cluster, `jars` join the driver's and executors' class paths (e.g. the Kafka source)."""
+    command = [str(SPARK_HOME / "bin" / "spark-submit"), "--master", settings.spark.cluster.master_url,
+               "--deploy-mode", "client", "--name", name]
+    if jars:
+        command += ["--jars", ",".join(str(jar) for jar in jars)]
+    for key, value in (launch_options(settings) | cluster_options(settings, release, cores)).items():
         command += ["--conf", f"{key}={value}"]
     return [*command, str(release.entry), job, json.dumps(arguments), str(result)]
+
+
+def release_environment(settings: Settings, release: Release, acting: str,
+                        session_seconds: int = SESSION_SECONDS) -> dict[str, str]:
+    """The variables a job process of `release` runs with, beside the caller's: the release's
+    packages first on its import path, the cluster as its master, and the credentials of the
+    role of `acting` for `session_seconds`."""
+    return {
+        "PYTHONPATH": os.pathsep.join([str(release.site), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        "SPARK_HOME": str(SPARK_HOME),
+        "RTDP_ENV": settings.env,
+        "RTDP_HOME": str(Path(settings.home).resolve()),
+        "RTDP_SPARK__MASTER": settings.spark.cluster.master_url,
+        # The jars and class archive the caller's installation fetched (the release has no checkout).
+        "RTDP_CACHE_DIR": str(tools_cache_dir()),
+        **role_credentials(settings, release.roles, acting, session_seconds),
+    }
+
+
+def _require_cluster(settings: Settings, job: str) -> None:
+    """PlatformError in one line unless the cluster of `settings` has a master and a live worker."""
+    cluster = settings.spark.cluster
+    state = master_state("127.0.0.1", cluster.ui_port)
+    if state is None:
+        raise PlatformError(f"no Spark master answers at {cluster.master_url}: start the local stack with `make up`")
+    if not any(worker.get("state") == "ALIVE" for worker in state.get("workers", [])):
+        raise PlatformError(f"the Spark cluster at {cluster.master_url} has no live worker to run {job}: "
+                            "`make up` starts its workers (see `make status`)")
+
+
+def stream_environment(settings: Settings) -> tuple[dict[str, str], Release]:
+    """The variables that make `rtdp stream run`, started by this process, the stream job of the
+    release deployed to `settings.env`: on its cluster, under the streaming role, holding one core
+    (the other stays free for the batch steps). The job stays a Python process of its own, which
+    the supervisor signals and recognises as in local; pyspark hands PYSPARK_SUBMIT_ARGS to
+    spark-submit when the job starts its driver."""
+    _require_cluster(settings, "the stream job")
+    release = deployed_release(settings)
+    options = " ".join(f"--conf {shlex.quote(f'{key}={value}')}"
+                       for key, value in cluster_options(settings, release, cores=1).items())
+    environment = release_environment(settings, release, "stream", STREAM_SESSION_SECONDS)
+    environment |= {"RTDP_SPARK__APP_NAME": application_name(settings, "stream", release),
+                    "PYSPARK_SUBMIT_ARGS": f"{options} pyspark-shell"}
+    return environment, release
 
 
 @dataclass(frozen=True)
@@ -141,19 +190,18 @@ class Submitted:
     log_file: Path
     role: str
 
+    def __str__(self) -> str:
+        return (f"ran release {self.release.version} on {self.master} as {self.role.rsplit('/', 1)[-1]} "
+                f"(log: {self.log_file})")
+
 
 def submit(settings: Settings, job: str, arguments: dict, *, acting: str, label: str | None = None,
-           cores: int | None = None) -> Submitted:
+           cores: int | None = None, jars: Sequence[Path] = ()) -> Submitted:
     """Run `job` (a name in jobs.operate.entry.JOBS) with `arguments` on the cluster of `settings`,
     from the deployed release, with the credentials of the role of `acting` (a job of
     jobs.operate.roles.FAMILIES). One-line PlatformError when it cannot start or fails."""
     cluster = settings.spark.cluster
-    state = master_state("127.0.0.1", cluster.ui_port)
-    if state is None:
-        raise PlatformError(f"no Spark master answers at {cluster.master_url}: start the local stack with `make up`")
-    if not any(worker.get("state") == "ALIVE" for worker in state.get("workers", [])):
-        raise PlatformError(f"the Spark cluster at {cluster.master_url} has no live worker to run {job}: "
-                            "`make up` starts its workers (see `make status`)")
+    _require_cluster(settings, job)
     release = deployed_release(settings)
     name = application_name(settings, label or job, release)
     logs = stack_paths(settings).logs / "jobs"
@@ -161,18 +209,8 @@ def submit(settings: Settings, job: str, arguments: dict, *, acting: str, label:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     log_file = logs / f"{job}-{stamp}.log"
     result = logs / f"{job}-{stamp}.result.json"
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(release.site), *filter(None, [os.environ.get("PYTHONPATH")])]),
-        "SPARK_HOME": str(SPARK_HOME),
-        "RTDP_ENV": settings.env,
-        "RTDP_HOME": str(Path(settings.home).resolve()),
-        "RTDP_SPARK__MASTER": cluster.master_url,
-        # The jars and class archive the caller's installation fetched (the release has no checkout).
-        "RTDP_CACHE_DIR": str(tools_cache_dir()),
-        **role_credentials(settings, release.roles, acting),
-    }
-    command = submit_command(settings, release, name, job, arguments, result, cores)
+    environment = {**os.environ, **release_environment(settings, release, acting)}
+    command = submit_command(settings, release, name, job, arguments, result, cores, jars)
     with open(log_file, "wb") as log:
         log.write(f"$ {shlex.join(command)}\n".encode())
         log.flush()
@@ -245,3 +283,20 @@ def train_models(settings: Settings, version: str | None = None) -> tuple[MLSumm
     outcome = submitted.outcome
     runs = {name: ModelRun(**run) for name, run in outcome["runs"].items()}
     return MLSummary(version=outcome["version"], runs=runs, rows_written=outcome["rows_written"]), [submitted]
+
+
+def live_segment(settings: Settings, events: int, rate: float, topic_prefix: str) -> tuple[SegmentSummary, list[Submitted]]:
+    """A live segment of the real-time path (jobs.stream.segment.run_live_segment): submitted where
+    `settings` has a cluster, under the streaming role and holding one core, else in this process."""
+    from jobs.stream.producer import ProduceSummary
+    from jobs.stream.segment import SegmentSummary, run_live_segment
+    from jobs.stream.spark_kafka import kafka_connector_jars
+
+    arguments = {"events": events, "rate": rate, "topic_prefix": topic_prefix}
+    if not runs_on_cluster(settings):
+        return run_live_segment(settings, **arguments), []
+    submitted = submit(settings, "stream_segment", arguments, acting="stream", label="stream live segment", cores=1,
+                       jars=kafka_connector_jars(settings))
+    outcome = submitted.outcome
+    return SegmentSummary(ProduceSummary(**outcome["produced"]), outcome["in_silver"], outcome["seconds"],
+                          outcome["latencies"]), [submitted]

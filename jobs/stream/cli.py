@@ -214,9 +214,12 @@ def compact(
 ) -> None:
     """Rewrite each streamed folder's micro-batch files (bronze and silver per day, gold) into one
     file, beside the running stream; readers never see a row twice or miss one."""
+    from jobs.operate.roles import acting_as
     from jobs.stream.compaction import compact_streams
 
-    compactions = compact_streams(load_settings(env), _topics(topic), grace_s=grace_seconds)
+    settings = load_settings(env)
+    with acting_as(settings, "compact"):
+        compactions = compact_streams(settings, _topics(topic), grace_s=grace_seconds)
     if not compactions:
         console.print("Nothing to compact: every streamed folder holds at most one file of finished batches.")
         return
@@ -248,7 +251,9 @@ def start(
     settings = load_settings(env)
     topics = _topics(topic)
     state = start_stream(settings, topics, _stream_options(trigger_seconds, max_offsets, watermark_delay, max_future, topic_prefix))
-    console.print(f"stream job {state.name}: {state.state} (pid {state.pid}); log {state.log_file}", highlight=False)
+    runs = f" from {state.runs}" if state.runs else ""
+    console.print(f"stream job {state.name}: {state.state} (pid {state.pid}){runs}; log {state.log_file}", highlight=False,
+                  soft_wrap=True)
     if wait and state.state == "started":
         with console.status("Waiting for the first micro-batch (Spark takes a while to start)..."):
             health = wait_until_serving(settings, topics, topic_prefix, timeout_s=timeout)
@@ -331,10 +336,12 @@ def demo(
 ) -> None:
     """Produce live transactions while the stream runs; stop when all are in silver and gold; print freshness."""
     topic_prefix = _topic_prefix(env, topic_prefix)
-    from jobs.stream.segment import run_live_segment
+    from jobs.operate.submit import live_segment
 
     _log_progress()
-    summary = run_live_segment(load_settings(env), events=events, rate=rate, topic_prefix=topic_prefix)
+    summary, submissions = live_segment(load_settings(env), events=events, rate=rate, topic_prefix=topic_prefix)
+    for submitted in submissions:
+        console.print(str(submitted), highlight=False, soft_wrap=True)
     console.print(f"sent {summary.produced.sent:,} events at {summary.produced.rate:,.0f}/s; {summary.in_silver:,} in silver "
                   f"and gold after {summary.seconds:.1f} s; produce-to-silver latency p50 {summary.percentile(0.5):.1f} s, "
                   f"p95 {summary.percentile(0.95):.1f} s")

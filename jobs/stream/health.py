@@ -4,6 +4,8 @@ A micro-batch runs only when records wait, so a job that has nothing to read com
 is still healthy. The verdict, first rule that applies:
 
 - not running: no process of the job (never started, stopped, crashed or killed);
+- keys expiring: the job runs under its role's keys (a deployed environment, on the cluster)
+  and they expire within KEY_RENEWAL: a restart gives it new ones;
 - lag unknown: the broker does not answer, so nothing can be judged;
 - stalled: records wait on a topic, but no micro-batch has committed for `stall_seconds`
   (counted from the job's start if it committed none since);
@@ -18,12 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from jobs.config import Settings
+from jobs.operate.roles import STREAM_SESSION_SECONDS, runs_on_cluster
 from jobs.stream.background import RecordedJob, last_problem, recorded_job, stream_job
 from jobs.stream.status import TopicStatus, stream_status
 from jobs.stream.topics import EVENT_TOPICS
+
+# Three rounds of the supervision DAG (every 5 minutes) before the keys expire.
+KEY_RENEWAL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,15 @@ def utc_now() -> datetime:
 
 
 def judge(recorded: RecordedJob | None, topics: Sequence[TopicHealth], limits: HealthLimits, now: datetime,
-          problem: str = "") -> tuple[bool, str]:
-    """The verdict (healthy?, one-line reason) for the job `recorded` (None: never started) seeing `topics`."""
+          problem: str = "", keys_expire_at: datetime | None = None) -> tuple[bool, str]:
+    """The verdict (healthy?, one-line reason) for the job `recorded` (None: never started) seeing
+    `topics`; `keys_expire_at`: when the keys of its role expire (None: it runs without a role)."""
     if recorded is None or not recorded.running:
         where = "no pid file: not started, or stopped" if recorded is None else f"pid {recorded.pid} has exited"
         return False, f"not running ({where})" + (f"; last problem in its log: {problem}" if problem else "")
+    if keys_expire_at is not None and now >= keys_expire_at - KEY_RENEWAL:
+        return False, (f"keys expiring: the keys of its role expire at {keys_expire_at:%Y-%m-%d %H:%M} UTC; "
+                       "a restart gives it new ones")
     unknown = [topic for topic in topics if topic.lag is None]
     if unknown:
         return False, f"lag of {unknown[0].topic} unknown: {unknown[0].lag_error}"
@@ -120,7 +130,10 @@ def check_health(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS)
     topic_health = tuple(_topic_health(status) for status in stream_status(settings, topics, topic_prefix))
     now = utc_now()
     problem = last_problem(job) if recorded is not None and not recorded.running else ""
-    healthy, reason = judge(recorded, topic_health, limits or HealthLimits(), now, problem)
+    # Its keys were issued just before its start (jobs.stream.supervisor).
+    keys_expire_at = (recorded.started_at + timedelta(seconds=STREAM_SESSION_SECONDS)
+                      if recorded is not None and runs_on_cluster(settings) else None)
+    healthy, reason = judge(recorded, topic_health, limits or HealthLimits(), now, problem, keys_expire_at)
     running = recorded is not None and recorded.running
     return StreamHealth(job=job.name, running=running, pid=recorded.pid if running else None,
                         started_at=recorded.started_at if running else None, checked_at=now, topics=topic_health,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
@@ -121,6 +122,9 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
         for target in targets:
             require_checkpoint_with_data(settings, target.layout)
         spark = streaming_session(settings)
+        # Which code runs where: the checkout's in local Spark, or a deployed release's on a cluster.
+        log.info("streaming %s with the code in %s on %s as %s", ", ".join(target.topic for target in targets),
+                 Path(__file__).resolve().parents[1], spark.sparkContext.master, spark.sparkContext.appName)
         with stream_lineage(settings, targets, options.topic_prefix, reports) as lineage:
             for target in targets:
                 queries.append((start_query(spark, target, reports.append), target))

@@ -1,7 +1,10 @@
 """Keep the stream job running: start it in the background, stop it, restart it when unhealthy.
 
 `start_stream` launches `rtdp stream run` detached (jobs.stream.background) and reuses a
-healthy job that already runs with the same command. `supervise` is what the Airflow DAG
+healthy job that already runs with the same command. In a deployed environment with a cluster,
+the job is the deployed release's, runs its Spark application on the cluster and holds the keys
+of the streaming role (jobs.operate.submit.stream_environment); elsewhere it is this checkout's,
+in local Spark. `supervise` is what the Airflow DAG
 `platform_streaming_supervision` runs every few minutes: judge the job (jobs.stream.health);
 if it is unhealthy, stop it (SIGTERM, SIGKILL if it hangs), start it again and wait until it is
 serving. The job resumes from its checkpoint, so a restart neither loses nor repeats an event in
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
+from jobs.operate.roles import FAMILIES, runs_on_cluster
 from jobs.stream.background import (
     StreamJob,
     job_environment,
@@ -45,12 +49,14 @@ POLL_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class JobState:
-    """Outcome of a start or stop: started | already running | stopped | not running."""
+    """Outcome of a start or stop: started | already running | stopped | not running; for a job
+    started on a cluster, what runs where, e.g. `release 0.1.0 on spark://... as rtdp-dev-streaming`."""
 
     name: str
     state: str
     pid: int | None
     log_file: Path
+    runs: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,16 @@ def start_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS)
                 raise PlatformError(f"the stream job {job.name} runs (pid {recorded.pid}) but is unhealthy: {health.reason}; "
                                     f"`rtdp stream supervise` restarts it")
             return JobState(job.name, "already running", recorded.pid, job.log_file)
-        pid = launch_job(job, command, job_environment(settings))
-    return JobState(job.name, "started", pid, job.log_file)
+        environment, runs = job_environment(settings), ""
+        if runs_on_cluster(settings):
+            from jobs.operate.submit import stream_environment
+
+            cluster, release = stream_environment(settings)
+            environment |= cluster
+            role = release.roles[FAMILIES["stream"]].rsplit("/", 1)[-1]
+            runs = f"release {release.version} on {settings.spark.cluster.master_url} as {role}"
+        pid = launch_job(job, command, environment)
+    return JobState(job.name, "started", pid, job.log_file, runs)
 
 
 def stop_stream(settings: Settings, topic_prefix: str = "", grace_s: float = STOP_GRACE_SECONDS) -> JobState:

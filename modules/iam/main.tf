@@ -27,8 +27,10 @@ locals {
   } }
 
   job_families = { for family, access in local.access : family => {
-    description  = access.description
-    list_buckets = distinct([for prefix in local.job_prefixes[family].reads : split("/", prefix)[0]])
+    description = access.description
+    # A role's keys last an hour, unless its job runs for longer (the stream job: 12 hours).
+    session_hours = lookup(access, "session_hours", 1)
+    list_buckets  = distinct([for prefix in local.job_prefixes[family].reads : split("/", prefix)[0]])
     # A location's own key too: clients ask for `gold` before listing `gold/` (HeadObject).
     read_objects = concat(
       flatten([for prefix in local.job_prefixes[family].reads : [trimsuffix(prefix, "/"), "${prefix}*"]]), [local.releases],
@@ -166,7 +168,7 @@ resource "aws_iam_role" "job" {
   name                 = "${local.name_prefix}-${each.key}"
   description          = each.value.description
   assume_role_policy   = data.aws_iam_policy_document.job_trust.json
-  max_session_duration = 3600
+  max_session_duration = each.value.session_hours * 3600
   permissions_boundary = local.permissions_boundary_arn
   tags                 = var.tags
 }

@@ -15,6 +15,7 @@ settings.toml, the dags/ folder and the built wheel, not from the deploy code.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import boto3
 import pandas as pd
+import pyarrow.parquet as pq
 import pyspark
 import pytest
 from botocore.exceptions import ClientError
@@ -36,6 +38,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from iam_policy import is_allowed, is_allowed_within
 from jobs.errors import PlatformError
+from jobs.operate.roles import SESSION_SECONDS, STREAM_SESSION_SECONDS
 from tofu_runner import EMULATOR_CREDENTIALS, ROOT, Tofu, private_emulator
 
 pytestmark = pytest.mark.integration
@@ -220,6 +223,8 @@ def test_one_role_per_job_family_assumed_by_the_account_that_starts_dev_jobs(dev
         trust = role["AssumeRolePolicyDocument"]
         assert [statement["Principal"] for statement in trust["Statement"]] == [{"AWS": "arn:aws:iam::123456789012:root"}]
         assert dev.iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"] == [f"rtdp-dev-{family}-access"]
+        # Sessions as long as the family's jobs ask for: the stream job's 12 hours, an hour otherwise.
+        assert role["MaxSessionDuration"] == (STREAM_SESSION_SECONDS if family == "streaming" else SESSION_SECONDS)
 
 
 def test_deploy_role_is_trusted_through_github_oidc_only(dev):
@@ -555,6 +560,51 @@ def test_a_driver_killed_mid_run_leaves_gold_as_it_was_and_a_rerun_publishes(use
         assert user.keys("rtdp-dev-gold", f"gold/_publications/{folder}/"), folder
     user.run(RTDP, "gold", "--env", "dev")
     assert user.s3.get_object(Bucket="rtdp-dev-gold", Key=POINTER)["Body"].read() != pointer
+
+
+def _silver_stream_rows(user: User) -> int:
+    """Rows in the silver of the transactions stream (finished micro-batches' files)."""
+    keys = [key for key in user.keys("rtdp-dev-silver", "silver/stream_transactions/")
+            if key.endswith(".parquet") and "_temporary" not in key]
+    return sum(pq.read_metadata(io.BytesIO(user.s3.get_object(Bucket="rtdp-dev-silver", Key=key)["Body"].read())).num_rows
+               for key in keys)
+
+
+def test_a_live_segment_streams_on_the_cluster_under_the_streaming_role(user, deployed):
+    before = _silver_stream_rows(user)
+    said = " ".join(user.run(RTDP, "stream", "demo", "--env", "dev", "--events", "150", "--rate", "300").stdout.split())
+    assert re.search(rf"ran release {VERSION} on spark://127.0.0.1:{CLUSTER['master_port']} as rtdp-dev-streaming "
+                     r"\(log: \S+\)", said), said
+    assert re.search(r"sent 150 events at [\d,]+/s; 150 in silver and gold after [\d.]+ s", said), said
+    assert _silver_stream_rows(user) == before + 150
+    with urllib.request.urlopen(f"http://127.0.0.1:{CLUSTER['ui_port']}/json/", timeout=10) as response:
+        finished = json.load(response)["completedapps"]
+    assert any(app["name"] == f"rtdp dev · stream live segment · {VERSION}" and app["state"] == "FINISHED" for app in finished)
+
+
+def test_the_stream_job_runs_the_release_on_the_cluster_under_the_streaming_role(user, deployed):
+    # After the batch run above: silver holds the accounts and products the new events name.
+    before = _silver_stream_rows(user)
+    started = user.run(RTDP, "stream", "start", "--env", "dev", "--topic", "transactions", "--trigger-seconds", "1",
+                       "--timeout", "300")
+    said = " ".join(started.stdout.split())
+    name = f"rtdp dev · stream · {VERSION}"
+    try:
+        assert f"from release {VERSION} on spark://127.0.0.1:{CLUSTER['master_port']} as rtdp-dev-streaming" in said, said
+        _wait_until(lambda: _running(name), "the stream's application on the cluster")
+        assert [app["cores"] for app in _applications() if app["name"] == name] == [1]
+        user.run(RTDP, "stream", "produce", "--env", "dev", "--count", "200", "--seed", "3")
+        _wait_until(lambda: _silver_stream_rows(user) >= before + 200, "200 events in silver", timeout=300)
+        assert _silver_stream_rows(user) == before + 200
+        # The job's code is the deployed wheel's, not the checkout's.
+        deployment = json.loads(user.s3.get_object(Bucket="rtdp-dev-artifacts", Key="deployments/dev.json")["Body"].read())
+        job_log = Path(re.search(r"; log (\S+)", said).group(1)).read_text()
+        assert (f"/releases/{VERSION}-{deployment['sha256'][:12]}/site/jobs "
+                f"on spark://127.0.0.1:{CLUSTER['master_port']} as {name}") in job_log, job_log[-3000:]
+    finally:
+        stopped = user.run(RTDP, "stream", "stop", "--env", "dev")
+    assert "stopped" in stopped.stdout
+    _wait_until(lambda: not any(app["name"] == name for app in _applications()), "the stream to leave the cluster", 60)
 
 
 def test_a_deployed_version_missing_from_the_bucket_stops_a_job_with_one_line(user, deployed):

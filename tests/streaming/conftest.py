@@ -29,12 +29,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def stream_settings(local_stack, silver_references) -> Settings:
     """Dev settings whose lake layers live under a prefix of their own in the emulator's buckets,
     with Spark at 1 GB, and the batch's silver accounts and products the test events name; the
-    prefix is deleted afterwards."""
+    prefix is deleted afterwards. Without a cluster: the stream job then runs this checkout in
+    local Spark with the emulator's keys (nothing is deployed here); the deployed release's job
+    on the cluster, under its role, is tested in tests/infra/test_deploy.py."""
     run = uuid.uuid4().hex[:10]
     layers = {f"{layer}_uri": storage.join(local_stack.layer_uri(layer), "tests", run) for layer in LAKE_LAYERS}
     settings = local_stack.model_copy(deep=True, update={"storage": local_stack.storage.model_copy(update=layers)})
     settings.spark.driver_memory = "1g"
     settings.spark.shuffle_partitions = 2
+    settings.spark.cluster = None
     silver_references(settings)
     yield settings
     for layer in LAKE_LAYERS:

@@ -84,6 +84,13 @@ def test_an_unknown_lag_is_unhealthy_with_the_broker_error():
     assert judge(_running(60), [_topic(None)], LIMITS, NOW) == (False, "lag of transactions unknown: broker down")
 
 
+def test_a_job_whose_role_keys_expire_within_the_renewal_margin_is_restarted_for_new_ones():
+    expires = NOW + timedelta(minutes=20)
+    assert judge(_running(60), [_topic(0)], LIMITS, NOW, keys_expire_at=expires)[0]
+    assert judge(_running(60), [_topic(0)], LIMITS, NOW + timedelta(minutes=5), keys_expire_at=expires) == (
+        False, "keys expiring: the keys of its role expire at 2026-03-01 12:20 UTC; a restart gives it new ones")
+
+
 def test_one_job_per_environment_and_prefix_in_the_state_folder(local_settings, state):
     assert stream_job(local_settings).name == "stream-local"
     job = stream_job(local_settings, "dev.")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobs.config import load_settings
-from jobs.operate.roles import FAMILIES
+from jobs.operate.roles import FAMILIES, SESSION_SECONDS, STREAM_SESSION_SECONDS
 
 pytestmark = pytest.mark.unit
 
@@ -32,3 +32,9 @@ def test_only_the_jobs_that_build_the_lake_write_to_it():
     writers = {family for family, access in ACCESS.items() if access["writes"]}
     assert writers == {"ingest", "silver", "gold", "ml", "streaming"}
     assert not any("raw" in access["writes"] or "truth" in access["writes"] for access in ACCESS.values())
+
+
+def test_each_role_allows_sessions_as_long_as_its_jobs_ask_for():
+    hours = {family: access.get("session_hours", 1) for family, access in ACCESS.items()}
+    assert hours.pop(FAMILIES["stream"]) * 3600 == STREAM_SESSION_SECONDS
+    assert set(hours.values()) == {SESSION_SECONDS // 3600}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 
 import pytest
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
+from jobs.operate import submit as submission
+from jobs.operate.roles import FAMILIES, STREAM_SESSION_SECONDS, runs_on_cluster
 from jobs.operate.stack.stack import private_stack_variables
-from jobs.operate.submit import Release, application_name, runs_on_cluster, submit, submit_command
+from jobs.operate.submit import Release, application_name, submit, submit_command
 
 pytestmark = pytest.mark.unit
 
@@ -48,3 +52,36 @@ def test_submitting_without_a_running_master_is_one_line(monkeypatch, tmp_path):
     message = str(raised.value)
     assert "\n" not in message
     assert message == f"no Spark master answers at {settings.spark.cluster.master_url}: start the local stack with `make up`"
+
+
+def test_the_stream_job_of_dev_is_the_release_on_the_cluster_under_the_streaming_role(monkeypatch, tmp_path):
+    settings = load_settings("dev").model_copy(update={"home": tmp_path})
+    release = Release(version="1.2.3", sha256="ab" * 32, site=tmp_path / "site with space",
+                      roles={"streaming": "arn:aws:iam::123456789012:role/rtdp-dev-streaming"})
+    assumed = []
+
+    def role_credentials(settings, roles, job, session_seconds):
+        assumed.append((roles[FAMILIES[job]], session_seconds))
+        return {"AWS_ACCESS_KEY_ID": "ASIA-STREAM", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"}
+
+    monkeypatch.setattr(submission, "master_state", lambda host, port: {"workers": [{"state": "ALIVE"}]})
+    monkeypatch.setattr(submission, "deployed_release", lambda settings: release)
+    monkeypatch.setattr(submission, "role_credentials", role_credentials)
+    environment, returned = submission.stream_environment(settings)
+    assert returned == release
+    assert assumed == [("arn:aws:iam::123456789012:role/rtdp-dev-streaming", STREAM_SESSION_SECONDS)]
+    assert environment["AWS_ACCESS_KEY_ID"] == "ASIA-STREAM" and environment["AWS_SESSION_TOKEN"] == "t"
+    assert environment["PYTHONPATH"].split(os.pathsep)[0] == str(release.site)
+    assert environment["RTDP_SPARK__MASTER"] == "spark://127.0.0.1:7077"
+    assert environment["RTDP_SPARK__APP_NAME"] == "rtdp dev · stream · 1.2.3"
+    # What pyspark hands spark-submit: it splits the variable as a shell would.
+    arguments = shlex.split(environment["PYSPARK_SUBMIT_ARGS"])
+    assert arguments[-1] == "pyspark-shell"
+    confs = dict(arguments[index + 1].split("=", 1) for index, part in enumerate(arguments) if part == "--conf")
+    assert confs["spark.executorEnv.PYTHONPATH"] == str(release.site)
+    assert confs["spark.cores.max"] == "1"
+    # The settings the job process loads name the release's application and the cluster.
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    loaded = load_settings("dev")
+    assert (loaded.spark.master, loaded.spark.app_name) == ("spark://127.0.0.1:7077", "rtdp dev · stream · 1.2.3")
