@@ -41,14 +41,16 @@ def platform_data_quality():
     def check_published_data(run_id: str | None = None, params: dict | None = None) -> dict[str, object]:
         """Run the silver and gold gates on the published data; fail on a failed critical expectation."""
         from jobs.errors import PlatformError
+        from jobs.operate.roles import acting_as
         from jobs.trust.quality.gate import validate_gold, validate_silver
 
         settings = platform_settings()
         strict = params["fail_on_warnings"]
-        outcomes = [
-            validate_silver(settings, run_id, max_quarantine_ratio=params["max_quarantine_ratio"]),
-            validate_gold(settings, run_id),
-        ]
+        with acting_as(settings, "quality"):
+            outcomes = [
+                validate_silver(settings, run_id, max_quarantine_ratio=params["max_quarantine_ratio"]),
+                validate_gold(settings, run_id),
+            ]
         try:
             for outcome in outcomes:
                 outcome.raise_if_failed("published data needs attention", strict=strict)

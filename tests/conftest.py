@@ -198,14 +198,26 @@ def pytest_sessionfinish(session):
     with _emulator_variables():
         settings = load_settings("dev")
         record = _started_by_this_run(settings)
-        if record.is_file():
-            stack_down(settings, only=json.loads(record.read_text()))
+        stopped = json.loads(record.read_text()) if record.is_file() else []
+        if "aws" not in stopped:  # the emulator outlives the run: take away what the run made there
+            _remove_lake_buckets(settings)
+        _buckets_made_by_this_run(settings).unlink(missing_ok=True)
+        if stopped:
+            stack_down(settings, only=stopped)
             record.unlink()
+
+
+def _buckets_made_by_this_run(settings: Settings) -> Path:
+    from jobs.operate.stack.paths import stack_paths
+
+    return stack_paths(settings).state / f"buckets-made-by-test-run-{os.environ['RTDP_TEST_RUN']}.txt"
 
 
 def _create_lake_buckets(settings: Settings) -> None:
     """The dev lake's buckets, bare. In the platform `make deploy ENV=dev` creates them with
-    Terraform (tests/infra runs that for real); here they only have to exist."""
+    Terraform (tests/infra runs that for real); here they only have to exist. Each one made is
+    written down and removed when the run ends: on a stack that outlives the run, a bucket left
+    behind would stop the next `make deploy ENV=dev` (BucketAlreadyExists)."""
     import boto3
 
     s3 = boto3.client("s3", endpoint_url=settings.aws.endpoint_url, region_name=settings.aws.region)
@@ -215,9 +227,25 @@ def _create_lake_buckets(settings: Settings) -> None:
         if bucket not in existing:
             try:
                 s3.create_bucket(Bucket=bucket)
+                with open(_buckets_made_by_this_run(settings), "a") as record:
+                    record.write(bucket + "\n")
             except s3.exceptions.BucketAlreadyOwnedByYou:
                 pass  # another worker of the run made it first
             existing.add(bucket)
+
+
+def _remove_lake_buckets(settings: Settings) -> None:
+    """Empty and delete the buckets this run made."""
+    import boto3
+
+    record = _buckets_made_by_this_run(settings)
+    if not record.is_file():
+        return
+    s3 = boto3.resource("s3", endpoint_url=settings.aws.endpoint_url, region_name=settings.aws.region)
+    for name in sorted(set(record.read_text().split())):
+        bucket = s3.Bucket(name)
+        bucket.object_versions.delete()
+        bucket.delete()
 
 
 @contextlib.contextmanager

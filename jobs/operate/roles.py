@@ -23,6 +23,8 @@ from jobs.errors import PlatformError
 FAMILIES = {
     "bronze": "ingest", "silver": "silver", "gold": "gold", "ml": "ml", "stream": "streaming",
     "compact": "streaming", "warehouse": "warehouse", "reports": "reports", "catalog": "reports",
+    # The quality DAG reruns the gates the gold step runs on what was published.
+    "quality": "gold",
 }
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # How long a role's keys last. A batch job ends within the hour; the stream job runs for days and
