@@ -57,6 +57,28 @@ def up(env: StackEnvOption = "dev") -> None:
 
 @app.command()
 @user_errors
+def jars(env: StackEnvOption = "dev") -> None:
+    """Fetch every jar the stack and the jobs use from Maven Central (once; `up` does it too):
+    the Kafka broker's, Spark's S3A connector and its Kafka source. What `make images` ships."""
+    from jobs.operate.stack.jars import fetch_jars
+    from jobs.operate.stack.kafka import KafkaBroker
+    from jobs.operate.stack.paths import stack_paths
+    from jobs.operate.stack.spark_jars import ensure_spark_jars, spark_jars_dir
+    from jobs.stream.spark_kafka import connector_jars_dir, kafka_connector_jars
+
+    settings = load_settings(env)
+    paths = stack_paths(settings)
+    broker = KafkaBroker(paths=paths, host="127.0.0.1", port=0)  # only its recipe and jar folder are asked for
+    with console.status("Fetching jars from Maven Central (the first time about 700 MB)..."):
+        fetch_jars(broker.pom, broker.libs)
+        ensure_spark_jars(settings)
+        kafka_connector_jars(settings)
+    for folder in (broker.libs, spark_jars_dir(paths), connector_jars_dir(settings)):
+        console.print(f"ok   {folder}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@user_errors
 def down(env: StackEnvOption = "dev") -> None:
     """Stop the services that `up` started; processes it did not start are left alone."""
     statuses = stack_down(load_settings(env))
