@@ -40,6 +40,11 @@ def runs_on_cluster(settings: Settings) -> bool:
     return settings.env != "local" and settings.spark.cluster is not None
 
 
+def role_name(arn: str) -> str:
+    """The name of a role, e.g. `rtdp-dev-silver` for its ARN."""
+    return arn.rsplit("/", 1)[-1]
+
+
 def role_credentials(settings: Settings, roles: Mapping[str, str], job: str,
                      session_seconds: int = SESSION_SECONDS) -> dict[str, str]:
     """The AWS_* variables of `job`'s role in `roles` (family -> ARN, from the deployment record),
@@ -76,7 +81,7 @@ def acting_as(settings: Settings, job: str) -> Iterator[None]:
     except OSError as error:
         if "ACCESS_DENIED" not in str(error) and "AccessDenied" not in str(error):
             raise
-        role = roles[FAMILIES[job]].rsplit("/", 1)[-1]
+        role = role_name(roles[FAMILIES[job]])
         raise PlatformError(f"{job} ran as {role}, which may not do this: {' '.join(str(error).split())}") from None
     finally:
         for name, value in saved.items():

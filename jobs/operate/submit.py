@@ -33,7 +33,14 @@ from typing import TYPE_CHECKING
 
 from jobs.config import Settings, SparkClusterSettings
 from jobs.errors import PlatformError
-from jobs.operate.roles import FAMILIES, SESSION_SECONDS, STREAM_SESSION_SECONDS, role_credentials, runs_on_cluster
+from jobs.operate.roles import (
+    FAMILIES,
+    SESSION_SECONDS,
+    STREAM_SESSION_SECONDS,
+    role_credentials,
+    role_name,
+    runs_on_cluster,
+)
 from jobs.operate.stack.paths import stack_paths
 from jobs.operate.stack.processes import last_problem_line
 from jobs.operate.stack.spark_cluster import SPARK_HOME, master_state
@@ -95,6 +102,11 @@ def deployed_roles(settings: Settings) -> dict[str, str]:
     """The ARN of each job family's role in `settings.env`, as its deployment recorded them (the
     record alone: a job in this process needs no wheel)."""
     return _deployment(settings)[2].get("job_roles", {})
+
+
+def runs_as(release: Release, master: str, role_arn: str) -> str:
+    """What runs where, e.g. `release 0.1.0 on spark://127.0.0.1:7077 as rtdp-dev-silver`."""
+    return f"release {release.version} on {master} as {role_name(role_arn)}"
 
 
 def application_name(settings: Settings, job: str, release: Release) -> str:
@@ -162,12 +174,12 @@ def _require_cluster(settings: Settings, job: str) -> None:
                             "`make up` starts its workers (see `make status`)")
 
 
-def stream_environment(settings: Settings) -> tuple[dict[str, str], Release]:
+def stream_environment(settings: Settings) -> tuple[dict[str, str], str]:
     """The variables that make `rtdp stream run`, started by this process, the stream job of the
     release deployed to `settings.env`: on its cluster, under the streaming role, holding one core
     (the other stays free for the batch steps). The job stays a Python process of its own, which
     the supervisor signals and recognises as in local; pyspark hands PYSPARK_SUBMIT_ARGS to
-    spark-submit when the job starts its driver."""
+    spark-submit when the job starts its driver. Also says what will run where (`runs_as`)."""
     _require_cluster(settings, "the stream job")
     release = deployed_release(settings)
     options = " ".join(f"--conf {shlex.quote(f'{key}={value}')}"
@@ -175,7 +187,7 @@ def stream_environment(settings: Settings) -> tuple[dict[str, str], Release]:
     environment = release_environment(settings, release, "stream", STREAM_SESSION_SECONDS)
     environment |= {"RTDP_SPARK__APP_NAME": application_name(settings, "stream", release),
                     "PYSPARK_SUBMIT_ARGS": f"{options} pyspark-shell"}
-    return environment, release
+    return environment, runs_as(release, settings.spark.cluster.master_url, release.roles[FAMILIES["stream"]])
 
 
 @dataclass(frozen=True)
@@ -191,8 +203,7 @@ class Submitted:
     role: str
 
     def __str__(self) -> str:
-        return (f"ran release {self.release.version} on {self.master} as {self.role.rsplit('/', 1)[-1]} "
-                f"(log: {self.log_file})")
+        return f"ran {runs_as(self.release, self.master, self.role)} (log: {self.log_file})"
 
 
 def submit(settings: Settings, job: str, arguments: dict, *, acting: str, label: str | None = None,

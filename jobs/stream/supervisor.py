@@ -27,7 +27,7 @@ from pathlib import Path
 
 from jobs.config import Settings
 from jobs.errors import PlatformError
-from jobs.operate.roles import FAMILIES, runs_on_cluster
+from jobs.operate.roles import runs_on_cluster
 from jobs.stream.background import (
     StreamJob,
     job_environment,
@@ -117,10 +117,8 @@ def start_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS)
         if runs_on_cluster(settings):
             from jobs.operate.submit import stream_environment
 
-            cluster, release = stream_environment(settings)
+            cluster, runs = stream_environment(settings)
             environment |= cluster
-            role = release.roles[FAMILIES["stream"]].rsplit("/", 1)[-1]
-            runs = f"release {release.version} on {settings.spark.cluster.master_url} as {role}"
         pid = launch_job(job, command, environment)
     return JobState(job.name, "started", pid, job.log_file, runs)
 

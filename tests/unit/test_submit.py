@@ -67,8 +67,8 @@ def test_the_stream_job_of_dev_is_the_release_on_the_cluster_under_the_streaming
     monkeypatch.setattr(submission, "master_state", lambda host, port: {"workers": [{"state": "ALIVE"}]})
     monkeypatch.setattr(submission, "deployed_release", lambda settings: release)
     monkeypatch.setattr(submission, "role_credentials", role_credentials)
-    environment, returned = submission.stream_environment(settings)
-    assert returned == release
+    environment, runs = submission.stream_environment(settings)
+    assert runs == "release 1.2.3 on spark://127.0.0.1:7077 as rtdp-dev-streaming"
     assert assumed == [("arn:aws:iam::123456789012:role/rtdp-dev-streaming", STREAM_SESSION_SECONDS)]
     assert environment["AWS_ACCESS_KEY_ID"] == "ASIA-STREAM" and environment["AWS_SESSION_TOKEN"] == "t"
     assert environment["PYTHONPATH"].split(os.pathsep)[0] == str(release.site)
