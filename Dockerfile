@@ -2,7 +2,7 @@
 # The platform image: the released wheel with its locked dependencies, Java 17, and Spark (from
 # the pyspark wheel) with the S3A and Kafka connector jars. It runs any `rtdp` command; by default
 # the job of `make demo`. Built by `make images` (infra/containers/images.sh) from the project
-# folder, after `make wheel` and `make up` have made the wheel and fetched the jars.
+# folder, after `make wheel` and `rtdp stack jars` have made the wheel and fetched the jars.
 ARG BASE=debian:bookworm-slim
 
 FROM ${BASE} AS build
@@ -22,7 +22,7 @@ RUN --mount=type=secret,id=ca_bundle,required=false --mount=type=cache,target=/r
     && /opt/rtdp/venv/bin/pip install --disable-pip-version-check --no-deps /build/dist/*.whl
 
 FROM ${BASE}
-# The version, licence and source labels come from infra/containers/images.sh.
+# The version and licence labels come from infra/containers/images.sh.
 LABEL org.opencontainers.image.title="rtdp-platform" \
       org.opencontainers.image.description="Real-Time Data Engineering Learning Platform: the jobs, with Spark and Java"
 RUN apt-get update \
