@@ -26,7 +26,7 @@ WHEEL ?= dist/rtdp-$(VERSION)-py3-none-any.whl
 # The infrastructure targets want ENV said out loud, never the `local` default.
 TARGET_ENV := $(if $(filter file,$(origin ENV)),,$(ENV))
 
-.PHONY: help install lock demo test lint test-fast bench bench-stream wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop dashboard dashboard-stop browser images bench-dashboard tools test-infra check progress solution docs clean
+.PHONY: help install lock demo test lint test-fast bench bench-stream wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop dashboard dashboard-stop browser images engine engine-stop bench-dashboard tools test-infra check progress solution docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,9 +50,15 @@ TEST_WORKERS ?= 0
 test: install airflow-install tools browser ## Run the whole test suite (starts the local stack it needs by itself; TEST_WORKERS=N: N parallel workers)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
-images: wheel ## Build the project's images (Docker, else podman; offline: a Debian base made here)
+images: wheel tools ## Build the project's images (Docker, else podman; offline: a Debian base made here)
 	$(RTDP) stack jars
 	bash infra/containers/images.sh
+
+engine: ## Without a Docker engine: podman serves the Docker API to docker and docker compose (prints DOCKER_HOST)
+	bash infra/containers/engine.sh start
+
+engine-stop: ## Stop what `make engine` started
+	bash infra/containers/engine.sh stop
 
 browser: ## Install Debian's chromium for the browser tests (apt-get, once)
 	bash infra/browser/install.sh

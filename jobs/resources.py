@@ -43,7 +43,10 @@ def tools_cache_dir() -> Path:
 
 
 def checkout_dir() -> Path:
-    """The clone of the repository: the Terraform configurations exist only there, not in the wheel."""
+    """The clone of the repository: the Terraform configurations exist only there, not in the wheel
+    ($RTDP_CHECKOUT_DIR names a copy of them, as in the deploy image)."""
+    if os.environ.get("RTDP_CHECKOUT_DIR"):
+        return Path(os.environ["RTDP_CHECKOUT_DIR"]).resolve()
     if (_CHECKOUT_DIR / "modules").is_dir() and (_CHECKOUT_DIR / "environments").is_dir():
         return _CHECKOUT_DIR
     raise PlatformError("the Terraform configurations are not installed with the wheel: run this from a clone of the repository")

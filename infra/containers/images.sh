@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # `make images`: the project's images, built from the project folder with Docker where its engine
 # runs, else with podman (installed here once; the docker CLI can talk to it, see README.md).
-# The wheel (`make wheel`) and the jars (`rtdp stack jars`) must exist: the Makefile sees to it.
+# The wheel (`make wheel`), the jars (`rtdp stack jars`) and OpenTofu with its providers (`make
+# tools`) must exist: the Makefile sees to it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CONTAINERS_CONF="$PWD/infra/containers/containers.conf"
 
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 build=()
-if docker info >/dev/null 2>&1; then
+# Docker's engine, not podman serving its API (`make engine`), which builds better with podman itself.
+if docker version --format '{{range .Server.Components}}{{.Name}} {{end}}' 2>/dev/null | grep -qv Podman; then
   engine=docker
   build=(docker build)
 else
@@ -37,6 +39,9 @@ image() {  # image NAME DOCKERFILE [BUILD OPTION...]
 }
 
 mkdir -p .state/images
-image platform Dockerfile
+for target in platform emulator deploy; do
+  image "$target" Dockerfile --target "$target"
+done
+image airflow infra/images/airflow/Dockerfile
 image kafka infra/images/kafka/Dockerfile \
   --build-arg "KAFKA_VERSION=$(sed -n 's|.*<kafka.version>\(.*\)</kafka.version>.*|\1|p' infra/local/kafka/pom.xml)"

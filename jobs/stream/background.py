@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import BaseModel
 
@@ -135,6 +135,15 @@ def launch_job(job: StreamJob, command: list[str], environment: dict[str, str]) 
     while command_line(pid) is None and is_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.01)
     return pid
+
+
+def become_job(job: StreamJob, command: list[str], environment: dict[str, str]) -> NoReturn:
+    """Replace this process by `command` (a container's main process: output to its console),
+    recorded in the pid file under this pid so that status, health and stop find it."""
+    write_pid_file(job.pid_file, PidRecord(pid=os.getpid(), port=NO_PORT, command=command))
+    job.work_dir.mkdir(parents=True, exist_ok=True)
+    os.chdir(job.work_dir)
+    os.execve(command[0], command, environment)
 
 
 def stop_job(job: StreamJob, grace_s: float) -> int | None:

@@ -243,6 +243,7 @@ def start(
     topic_prefix: PrefixOption = None,
     wait: Annotated[bool, typer.Option(help="Wait until the job serves: a micro-batch committed, or nothing to read.")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for that.", min=1)] = 600,
+    foreground: Annotated[bool, typer.Option(help="Become the job instead (a container's main process; output to the console).")] = False,
 ) -> None:
     """Start `rtdp stream run` in the background (pid file and log in the state folder); a healthy running job is reused."""
     topic_prefix = _topic_prefix(env, topic_prefix)
@@ -250,7 +251,8 @@ def start(
 
     settings = load_settings(env)
     topics = _topics(topic)
-    state = start_stream(settings, topics, _stream_options(trigger_seconds, max_offsets, watermark_delay, max_future, topic_prefix))
+    state = start_stream(settings, topics, _stream_options(trigger_seconds, max_offsets, watermark_delay, max_future, topic_prefix),
+                         foreground=foreground)
     runs = f" from {state.runs}" if state.runs else ""
     console.print(f"stream job {state.name}: {state.state} (pid {state.pid}){runs}; log {state.log_file}", highlight=False,
                   soft_wrap=True)

@@ -30,6 +30,7 @@ from jobs.errors import PlatformError
 from jobs.operate.roles import runs_on_cluster
 from jobs.stream.background import (
     StreamJob,
+    become_job,
     job_environment,
     last_problem,
     launch_job,
@@ -87,9 +88,10 @@ def _exclusive(job: StreamJob) -> Iterator[None]:
 
 
 def start_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), options: StreamOptions | None = None,
-                 limits: HealthLimits | None = None) -> JobState:
+                 limits: HealthLimits | None = None, foreground: bool = False) -> JobState:
     """Start the stream job of `settings.env` and `options.topic_prefix` in the background, or
-    reuse the one already running with the same topics and options if it is healthy.
+    reuse the one already running with the same topics and options if it is healthy. With
+    `foreground`, this process becomes the job instead (a container's main process) and never returns.
 
     Does not wait for it to serve (see `wait_until_serving`). Raises PlatformError if a job runs
     with other options, or runs but is unhealthy.
@@ -119,6 +121,9 @@ def start_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS)
 
             cluster, runs = stream_environment(settings)
             environment |= cluster
+        if foreground:
+            print(f"stream job {job.name}: starting in the foreground" + (f" from {runs}" if runs else ""), flush=True)
+            become_job(job, command, environment)
         pid = launch_job(job, command, environment)
     return JobState(job.name, "started", pid, job.log_file, runs)
 

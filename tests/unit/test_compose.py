@@ -1,4 +1,4 @@
-"""docker-compose.yml is the Docker twin of the no-Docker stack: same versions, ports and settings."""
+"""docker-compose.yml is the no-Docker stack in containers: the project's images, the same ports and settings."""
 
 from __future__ import annotations
 
@@ -6,29 +6,21 @@ import re
 import tomllib
 from pathlib import Path
 
-import pyspark
 import pytest
 import yaml
 
 from jobs.config import load_settings
 from jobs.operate.stack.aws import parse_endpoint
-from jobs.operate.stack.constants import AWS_PORT, EMULATOR_CREDENTIALS, KAFKA_CONTROLLER_PORT, KAFKA_PORT, LOOPBACK
-from jobs.operate.stack.jars import pom_property
+from jobs.operate.stack.constants import AWS_PORT, EMULATOR_CREDENTIALS, KAFKA_PORT, LOOPBACK
 from jobs.operate.stack.kafka import KafkaBroker, parse_bootstrap
 from jobs.operate.stack.paths import stack_paths
 from jobs.operate.stack.stack import stack_services
 
 pytestmark = pytest.mark.unit
 
-# The port `make airflow` prefers (infra/airflow/start.sh).
-AIRFLOW_PORT = 8080
-
 ROOT = Path(__file__).resolve().parents[2]
-# Keys whose container value must differ: inside a container the broker listens on all
-# interfaces (the host side is bound to loopback by the port mapping) and keeps data in a volume.
-CONTAINER_ONLY_VALUES = {"listeners", "log.dirs"}
-# Variables of the apache/kafka image that are JVM options, not server.properties keys.
-KAFKA_JVM_VARIABLES = {"KAFKA_HEAP_OPTS"}
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+NAMESPACE = "service:loopback"
 
 
 @pytest.fixture(scope="module")
@@ -41,90 +33,96 @@ def dev_settings():
     return load_settings("dev").model_copy(update={"home": ROOT})
 
 
-def _image_tag(image: str) -> tuple[str, str]:
-    name, _, tag = image.rpartition(":")
-    return name, tag
+# "127.0.0.1:${RTDP_KAFKA_PORT:-9092}:9094": host address, the variable moving the host port, its default, container port.
+PORT = re.compile(r"^(?P<host>[\d.]+):\$\{(?P<variable>RTDP_\w+_PORT):-(?P<default>\d+)\}:(?P<container>\d+)$")
+# The port `make airflow` prefers (infra/airflow/start.sh), the Airflow image's (infra/images/airflow).
+AIRFLOW_PORT = 8080
+# The broker's listener for the host's clients (KAFKA_LISTENERS in docker-compose.yml).
+KAFKA_HOST_LISTENER = 9094
 
 
-def _published_ports(service: dict) -> list[tuple[str, int, int]]:
-    published = []
-    for mapping in service["ports"]:
-        host_ip, host_port, container_port = str(mapping).split(":")
-        published.append((host_ip, int(host_port), int(container_port)))
+def _published_ports(service: dict) -> list[re.Match]:
+    published = [PORT.match(str(mapping)) for mapping in service.get("ports", [])]
+    assert all(published), f"a port mapping is not of the form {PORT.pattern}: {service['ports']}"
     return published
 
 
-def _properties(text: str) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
-    return {key.strip(): value.strip() for key, value in pairs}
+def _built_images() -> set[str]:
+    """The images `make images` builds: the targets of the Dockerfile and the folders of infra/images."""
+    targets = re.findall(r"^FROM \S+ AS (\w+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    folders = [path.name for path in (ROOT / "infra" / "images").iterdir() if (path / "Dockerfile").is_file()]
+    return {f"rtdp-{name}" for name in targets + folders if name != "build"}
 
 
-def test_every_image_is_pinned_to_an_exact_version(compose):
+def test_every_service_runs_an_image_of_the_project_at_its_version(compose):
     for name, service in compose["services"].items():
-        image_name, tag = _image_tag(service["image"])
-        assert image_name, f"{name} has no image name"
-        assert re.fullmatch(r"\d+\.\d+\.\d+", tag), f"{name} image '{service['image']}' is not pinned to an exact version"
+        image, _, tag = service["image"].rpartition(":")
+        assert image in _built_images(), f"{name} runs {image}, which `make images` does not build"
+        assert tag == VERSION, f"{name} runs {service['image']}, not the project's version {VERSION}"
 
 
-def test_kafka_image_matches_the_maven_broker_version(compose, dev_settings):
-    image_name, tag = _image_tag(compose["services"]["kafka"]["image"])
-    pom = stack_paths(dev_settings).recipes / "kafka" / "pom.xml"
-    assert image_name == "apache/kafka"
-    assert tag == pom_property(pom, "kafka.version")
-
-
-def test_airflow_image_is_tagged_with_the_project_version(compose):
-    image_name, tag = _image_tag(compose["services"]["airflow"]["image"])
-    assert image_name == "rtdp-airflow"
-    assert tag == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-
-
-def test_spark_image_is_the_pinned_pyspark_version_and_its_workers_offer_what_make_up_offers(compose, dev_settings):
-    cluster = dev_settings.spark.cluster
-    for name in ("spark-master", "spark-worker-1", "spark-worker-2"):
-        assert _image_tag(compose["services"][name]["image"]) == ("apache/spark", pyspark.__version__)
-    for worker in stack_services(dev_settings, only=["spark"])[1:]:
-        command = compose["services"][worker.name]["command"]
-        assert command[command.index("--memory") + 1] == cluster.worker_memory
-        assert command[command.index("--cores") + 1] == str(cluster.worker_cores)
-        assert command[-1] == f"spark://spark-master:{cluster.master_port}"
-
-
-def test_localstack_tag_is_a_community_release(compose):
-    image_name, tag = _image_tag(compose["services"]["localstack"]["image"])
-    assert image_name == "localstack/localstack"
-    assert tuple(int(part) for part in tag.split(".")) <= (4, 14, 0)
-
-
-def test_ports_are_loopback_only_and_the_same_as_without_docker(compose, dev_settings):
-    expected = {"kafka": [KAFKA_PORT], "localstack": [AWS_PORT], "airflow": [AIRFLOW_PORT]}
-    expected |= {service.name: list(service.ports) for service in stack_services(dev_settings, only=["spark"])}
+def test_every_service_shares_the_loopback_namespace_and_only_it_publishes_ports(compose):
     for name, service in compose["services"].items():
-        published = _published_ports(service)
-        assert published, f"{name} publishes no port"
-        assert all(host_ip == LOOPBACK for host_ip, _, _ in published), f"{name} publishes beyond {LOOPBACK}"
-        assert [host_port for _, host_port, _ in published] == expected[name]
+        if name == "loopback":
+            continue
+        assert service.get("network_mode") == NAMESPACE, f"{name} has a network namespace of its own"
+        assert not service.get("ports"), f"{name} publishes ports: only loopback may"
+
+
+def test_ports_are_loopback_only_and_by_default_those_of_make_up(compose, dev_settings):
+    published = _published_ports(compose["services"]["loopback"])
+    assert {port["host"] for port in published} == {LOOPBACK}
+    spark_ports = [port for service in stack_services(dev_settings, only=["spark"]) for port in service.ports
+                   if port != dev_settings.spark.cluster.master_port]  # Spark's RPC stays inside: executors must reach the driver
+    expected = [KAFKA_PORT, AWS_PORT, *spark_ports, AIRFLOW_PORT, dev_settings.dashboard.port]
+    assert sorted(int(port["default"]) for port in published) == sorted(expected)
+    assert len({port["variable"] for port in published}) == len(published)
+    for port in published:
+        expected = KAFKA_HOST_LISTENER if int(port["default"]) == KAFKA_PORT else int(port["default"])
+        assert int(port["container"]) == expected
     assert parse_bootstrap(dev_settings.kafka.bootstrap_servers) == (LOOPBACK, KAFKA_PORT)
     assert parse_endpoint(dev_settings.aws.endpoint_url) == (LOOPBACK, AWS_PORT)
 
 
-def test_kafka_variables_are_the_keys_of_the_no_docker_server_properties(compose, dev_settings):
+def test_the_broker_tells_containers_and_the_host_their_own_address(compose):
+    environment = compose["services"]["kafka"]["environment"]
+    listeners = dict(item.split("://") for item in environment["KAFKA_LISTENERS"].split(","))
+    advertised = dict(item.split("://") for item in environment["KAFKA_ADVERTISED_LISTENERS"].split(","))
+    assert listeners["HOST"] == f":{KAFKA_HOST_LISTENER}" and listeners["PLAINTEXT"] == f":{KAFKA_PORT}"
+    assert advertised == {"PLAINTEXT": f"{LOOPBACK}:{KAFKA_PORT}", "HOST": f"{LOOPBACK}:${{RTDP_KAFKA_PORT:-{KAFKA_PORT}}}"}
+
+
+def test_the_spark_daemons_offer_what_make_up_offers(compose, dev_settings):
+    cluster = dev_settings.spark.cluster
+    master, *workers = stack_services(dev_settings, only=["spark"])
+    command = compose["services"]["spark-master"]["command"]
+    assert command[command.index("--port") + 1] == str(cluster.master_port)
+    assert command[command.index("--webui-port") + 1] == str(master.ui_port)
+    for worker in workers:
+        command = compose["services"][worker.name]["command"]
+        assert command[command.index("--webui-port") + 1] == str(worker.port)
+        assert command[command.index("--memory") + 1] == cluster.worker_memory
+        assert command[command.index("--cores") + 1] == str(cluster.worker_cores)
+        assert command[-1] == cluster.master_url
+        assert compose["services"][worker.name]["environment"]["WORKER_UI"] == f"http://{LOOPBACK}:{worker.port}"
+
+
+def test_the_broker_has_the_heap_of_make_up(compose, dev_settings):
     broker = KafkaBroker(paths=stack_paths(dev_settings), host=LOOPBACK, port=KAFKA_PORT)
-    assert broker.controller_port == KAFKA_CONTROLLER_PORT
-    properties = _properties(broker.server_properties())
-    environment = {key: str(value) for key, value in compose["services"]["kafka"]["environment"].items()}
-    # The apache/kafka image turns KAFKA_A_B into the property a.b.
-    from_compose = {key[len("KAFKA_"):].lower().replace("_", "."): value
-                    for key, value in environment.items() if key not in KAFKA_JVM_VARIABLES}
-    assert set(from_compose) == set(properties)
-    differing = {key for key in properties if properties[key] != from_compose[key]}
-    assert differing == CONTAINER_ONLY_VALUES
-    assert f"-Xmx{broker.heap}" in environment["KAFKA_HEAP_OPTS"].split()
+    assert f"-Xmx{broker.heap}" in compose["services"]["kafka"]["environment"]["KAFKA_HEAP_OPTS"].split()
 
 
-def test_localstack_uses_the_stack_credentials_region_and_services(compose, dev_settings):
-    environment = compose["services"]["localstack"]["environment"]
-    for name, value in EMULATOR_CREDENTIALS.items():
-        assert environment[name] == value
-    assert environment["AWS_DEFAULT_REGION"] == dev_settings.aws.region
-    assert {"s3", "sts", "iam"} <= set(environment["SERVICES"].split(","))
+def test_jobs_use_the_stack_credentials(compose):
+    for name in ("deploy", "pipeline", "stream", "dashboard", "airflow"):
+        environment = compose["services"][name]["environment"]
+        assert {key: environment[key] for key in EMULATOR_CREDENTIALS} == EMULATOR_CREDENTIALS
+
+
+def test_the_pipeline_runs_the_world_of_make_pipeline_before_the_stream_starts(compose):
+    from jobs.cli import DEFAULT_SCALE
+
+    command = compose["services"]["pipeline"]["command"]
+    assert command[:3] == ["run", "--env", "dev"]
+    assert command[command.index("--scale") + 1] == f"${{RTDP_SCALE:-{DEFAULT_SCALE}}}"
+    assert compose["services"]["stream"]["depends_on"] == {"pipeline": {"condition": "service_completed_successfully"}}
+    assert compose["services"]["pipeline"]["depends_on"]["deploy"] == {"condition": "service_completed_successfully"}

@@ -85,3 +85,17 @@ def test_the_stream_job_of_dev_is_the_release_on_the_cluster_under_the_streaming
         monkeypatch.setenv(name, value)
     loaded = load_settings("dev")
     assert (loaded.spark.master, loaded.spark.app_name) == ("spark://127.0.0.1:7077", "rtdp dev · stream · 1.2.3")
+
+
+def test_a_job_finds_the_deployed_release_without_the_terraform_configurations(monkeypatch):
+    # Deployed jobs run from the wheel (a container, an Airflow worker): no clone, no modules/.
+    from jobs.operate.deploy import environment
+
+    def no_clone():
+        raise PlatformError("the Terraform configurations are not installed with the wheel")
+
+    monkeypatch.setattr(environment, "checkout_dir", no_clone)
+    where, bucket = environment.artifacts_bucket("dev")
+    assert (where.name, bucket) == ("dev", "rtdp-dev-artifacts")
+    with pytest.raises(PlatformError, match="not installed with the wheel"):
+        _ = where.root

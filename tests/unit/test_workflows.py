@@ -167,8 +167,8 @@ def lint(actionlint: Path, path: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=ROOT, check=False)
 
 
-def test_the_three_workflows_exist():
-    assert {path.name for path in WORKFLOWS} == {"ci.yml", "deploy-dev.yml", "promote-prod.yml"}
+def test_the_four_workflows_exist():
+    assert {path.name for path in WORKFLOWS} == {"ci.yml", "deploy-dev.yml", "promote-prod.yml", "images.yml"}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
@@ -372,3 +372,19 @@ def test_ci_runs_lint_tests_and_the_terraform_checks():
     validate = next(step["run"] for job in jobs.values() for step in job.get("steps", []) if "validate" in step.get("run", ""))
     for root in ("modules/*/", "environments/dev", "environments/prod", "infra/bootstrap"):
         assert root in validate
+
+
+def test_images_are_tested_on_every_change_to_them_and_published_only_from_main():
+    document = workflow("images.yml")
+    triggers = document.get("on") or document[True]  # YAML 1.1 reads the key `on` as true
+    for event in ("pull_request", "push"):
+        assert {"Dockerfile", "docker-compose.yml", "infra/images/**", "requirements.lock"} <= set(triggers[event]["paths"])
+    assert triggers["push"]["branches"] == ["main"]
+    jobs = document["jobs"]
+    assert ".venv/bin/pytest tests/containers" in runs(jobs["test"])
+    assert jobs["publish"]["if"] == "github.event_name == 'push'" and jobs["publish"]["needs"] == "test"
+    assert jobs["publish"]["permissions"] == {"contents": "read", "packages": "write"}
+    assert [name for name, job in jobs.items() if job.get("permissions", {}).get("packages") == "write"] == ["publish"]
+    published = runs(jobs["publish"])
+    assert "pyproject.toml" in published and 'ghcr.io/${OWNER,,}/rtdp-$name:$version' in published
+    assert "for name in platform emulator deploy kafka" in published

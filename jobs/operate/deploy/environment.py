@@ -38,12 +38,17 @@ class Target:
     """One deployable environment: its settings, Terraform root and working folder."""
 
     settings: Settings
-    root: Path
     work: Path
 
     @property
     def name(self) -> str:
         return self.settings.env
+
+    @property
+    def root(self) -> Path:
+        """environments/<env> of the clone: only Terraform needs it, not a job that reads the
+        environment's buckets (deployed jobs run from the wheel)."""
+        return checkout_dir() / "environments" / self.name
 
     @property
     def plan_file(self) -> Path:
@@ -74,7 +79,7 @@ def target(env: str | None) -> Target:
     if env not in DEPLOYABLE:
         raise PlatformError(f"unknown environment '{env}': choose one of {', '.join(DEPLOYABLE)}")
     settings = load_settings(env)
-    return Target(settings, checkout_dir() / "environments" / env, stack_paths(settings).state / "terraform" / env)
+    return Target(settings, stack_paths(settings).state / "terraform" / env)
 
 
 def preflight(target: Target) -> None:

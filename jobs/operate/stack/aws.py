@@ -6,8 +6,8 @@ Why moto and not LocalStack here: moto's server is a pinned dev dependency of th
 only, downloads nothing at run time and serves S3, STS and IAM well enough for boto3, pyarrow,
 Spark S3A and DuckDB (with path-style addressing). LocalStack's free image needs Docker, its
 current releases need an auth token, and as a Python package it wants its own virtual
-environment and listens on every interface. docker-compose.yml still offers LocalStack (a
-community tag) on the same port for learners who have Docker.
+environment and listens on every interface. docker-compose.yml runs this same emulator in the
+project's emulator image, on the same port.
 
 The emulator keeps its data in memory: after a restart, `make deploy ENV=dev` recreates the
 buckets (Terraform plans them as missing).
