@@ -8,6 +8,9 @@
 #   deploy    `rtdp infra deploy` of an environment: OpenTofu, its providers and the Terraform
 #             configurations, with the wheel it releases.
 ARG BASE=debian:bookworm-slim
+# What the emulator and deploy images start from: the platform stage below, or the platform image
+# just built (infra/containers/images.sh passes it, so that its layers are not checked again).
+ARG PLATFORM=platform
 
 FROM ${BASE} AS build
 RUN apt-get update \
@@ -52,7 +55,7 @@ ENV PATH=/opt/rtdp/venv/bin:$PATH \
 ENTRYPOINT ["rtdp"]
 CMD ["run", "--env", "local"]
 
-FROM platform AS emulator
+FROM ${PLATFORM} AS emulator
 LABEL org.opencontainers.image.title="rtdp-emulator" \
       org.opencontainers.image.description="The AWS API emulator of the rtdp platform (moto, IAM enforced)"
 EXPOSE 4566
@@ -63,7 +66,7 @@ HEALTHCHECK --interval=5s --timeout=5s --retries=30 \
 ENTRYPOINT ["python3", "-m", "jobs.operate.stack.moto_server", "-H", "0.0.0.0", "-p", "4566"]
 CMD []
 
-FROM platform AS deploy
+FROM ${PLATFORM} AS deploy
 LABEL org.opencontainers.image.title="rtdp-deploy" \
       org.opencontainers.image.description="rtdp infra deploy: OpenTofu, its providers and the platform's Terraform configurations"
 ARG VERSION

@@ -39,8 +39,9 @@ image() {  # image NAME DOCKERFILE [BUILD OPTION...]
 }
 
 mkdir -p .state/images
-for target in platform emulator deploy; do
-  image "$target" Dockerfile --target "$target"
+image platform Dockerfile --target platform
+for target in emulator deploy; do
+  image "$target" Dockerfile --target "$target" --build-arg "PLATFORM=rtdp-platform:$VERSION"
 done
 image airflow infra/images/airflow/Dockerfile
 image kafka infra/images/kafka/Dockerfile \

@@ -14,6 +14,7 @@ import re
 import subprocess
 import tomllib
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -54,14 +55,18 @@ def built() -> str:
 
 
 @pytest.fixture(scope="module")
-def docker(built) -> dict[str, str]:
-    """The environment in which `docker` and `docker compose` reach an engine (`make engine`)."""
+def docker(built) -> Iterator[dict[str, str]]:
+    """The environment in which `docker` and `docker compose` reach an engine (`make engine`);
+    an engine this fixture started is stopped at the end."""
+    already = (ROOT / ".state" / "podman" / "docker.sock").exists()
     started = _run(["make", "engine"], dict(os.environ)).stdout
     env = dict(os.environ)
     socket = re.search(r"export DOCKER_HOST=(\S+)", started)
     if socket:
         env["DOCKER_HOST"] = socket.group(1)
-    return env
+    yield env
+    if socket and not already:
+        _run(["make", "engine-stop"], dict(os.environ))
 
 
 def test_make_images_builds_every_image_labelled_with_the_version_and_run_by_a_user(built, docker):
