@@ -156,3 +156,24 @@ def test_the_compose_stack_deploys_dev_runs_the_batch_and_streams_events_to_silv
     volumes = _run(["docker", "volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"], docker).stdout
     networks = _run(["docker", "network", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"], docker).stdout
     assert (left.strip(), volumes.strip(), networks.strip()) == ("", "", "")
+
+
+def test_the_prod_configuration_runs_only_the_jobs_against_prod_with_the_keys_of_the_shell(docker):
+    files = ["docker", "compose", "-f", "docker-compose.yml", "-f", "compose.prod.yaml", "--profile", "full"]
+    keys = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEPRODKEY01", "AWS_SECRET_ACCESS_KEY": "prod-secret-example",
+            "RTDP_KAFKA__BOOTSTRAP_SERVERS": "b-1.prod.example:9092"}
+    config = json.loads(_run([*files, "config", "--format", "json"], dict(docker, **keys)).stdout)
+    services = config["services"]
+    # No emulator, local broker, cluster, deploy from a laptop or generated world in prod.
+    assert set(services) == {"loopback", "stream", "dashboard", "airflow"}
+    for name in ("stream", "dashboard", "airflow"):
+        environment = services[name]["environment"]
+        assert {key: environment[key] for key in keys} == keys, name
+        assert set(services[name].get("depends_on", {})) <= {"loopback"}, name
+    for name in ("stream", "dashboard"):
+        command = services[name]["command"]
+        assert command[command.index("--env") + 1] == "prod"
+    assert services["airflow"]["environment"]["RTDP_ENV"] == "prod"
+    missing = subprocess.run([*files, "config"], cwd=ROOT, env={k: v for k, v in docker.items() if not k.startswith("AWS_")},
+                             text=True, capture_output=True, check=False)
+    assert missing.returncode != 0 and "export prod's keys" in missing.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobs.config import load_settings
+from jobs import spark
 from jobs.errors import PlatformError
 from jobs.operate import submit as submission
 from jobs.operate.roles import FAMILIES, STREAM_SESSION_SECONDS, runs_on_cluster
@@ -28,8 +29,11 @@ def test_dev_submits_to_its_cluster_and_local_runs_in_process(monkeypatch):
     assert not runs_on_cluster(load_settings("local"))
 
 
-def test_spark_submit_runs_the_release_entry_point_with_its_packages_first_on_every_python_path(tmp_path):
+def test_spark_submit_runs_the_release_entry_point_with_its_packages_first_on_every_python_path(monkeypatch, tmp_path):
     settings = load_settings("dev").model_copy(update={"home": tmp_path})
+    # The S3A jars as `rtdp stack jars` leaves them: a unit test must not need them fetched.
+    jars = [tmp_path / "jars" / "hadoop-aws.jar", tmp_path / "jars" / "bundle.jar"]
+    monkeypatch.setattr(spark, "cached_spark_jars", lambda settings: jars)
     release = Release(version="1.2.3", sha256="ab" * 32, site=tmp_path / "site", roles={})
     name = application_name(settings, "pipeline bronze", release)
     assert name == "rtdp dev · pipeline bronze · 1.2.3"
@@ -39,6 +43,7 @@ def test_spark_submit_runs_the_release_entry_point_with_its_packages_first_on_ev
     confs = dict(command[index + 1].split("=", 1) for index, part in enumerate(command) if part == "--conf")
     assert confs["spark.executorEnv.PYTHONPATH"] == str(tmp_path / "site")
     assert confs["spark.executor.memory"] == "1g" and confs["spark.driver.host"] == "127.0.0.1"
+    assert confs["spark.executor.extraClassPath"] == os.pathsep.join(map(str, jars))
     assert command[-4:] == [str(tmp_path / "site" / "jobs" / "operate" / "entry.py"), "pipeline", '{"steps": ["bronze"]}',
                             str(tmp_path / "result.json")]
 
