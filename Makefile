@@ -26,7 +26,7 @@ WHEEL ?= dist/rtdp-$(VERSION)-py3-none-any.whl
 # The infrastructure targets want ENV said out loud, never the `local` default.
 TARGET_ENV := $(if $(filter file,$(origin ENV)),,$(ENV))
 
-.PHONY: help install lock demo test lint test-fast bench bench-stream wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop dashboard dashboard-stop browser images engine engine-stop bench-dashboard tools test-infra check progress solution docs clean
+.PHONY: help install lock demo test lint test-fast bench bench-stream wheel plan deploy destroy bootstrap up down status pipeline airflow airflow-install airflow-stop dashboard dashboard-stop browser images engine engine-stop bench-dashboard bench-containers tools test-infra check progress solution docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,9 @@ bench-stream: up ## Measure the stream: a plain consumer's ceiling, the stream's
 
 bench-dashboard: install ## Time one refresh of the dashboard's overview on the current warehouse (after make demo)
 	$(BIN)/python bench/bench_dashboard.py --env $(ENV)
+
+bench-containers: images engine ## Time the compose stack (profile full) from nothing to healthy and read each container's memory, then remove it
+	$(BIN)/python bench/bench_containers.py
 
 wheel: install ## Build the versioned wheel, the deployable artefact of the jobs
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
