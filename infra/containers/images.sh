@@ -43,6 +43,10 @@ image platform Dockerfile --target platform
 for target in emulator deploy; do
   image "$target" Dockerfile --target "$target" --build-arg "PLATFORM=rtdp-platform:$VERSION"
 done
+# The Airflow image installs the platform's dependencies (with its ML extra) in a layer before the
+# wheel's own: the list changes only with pyproject.toml's pins, so a new wheel rebuilds little.
+python3 -c 'import tomllib; project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["ml"]))' >.state/images/platform-requirements.txt
 image airflow infra/images/airflow/Dockerfile
 image kafka infra/images/kafka/Dockerfile \
   --build-arg "KAFKA_VERSION=$(sed -n 's|.*<kafka.version>\(.*\)</kafka.version>.*|\1|p' infra/local/kafka/pom.xml)"
