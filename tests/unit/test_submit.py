@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.config import load_settings
 from jobs import spark
+from jobs.config import load_settings
 from jobs.errors import PlatformError
 from jobs.operate import submit as submission
 from jobs.operate.roles import FAMILIES, STREAM_SESSION_SECONDS, runs_on_cluster
