@@ -34,6 +34,7 @@ def test_spark_submit_runs_the_release_entry_point_with_its_packages_first_on_ev
     # The S3A jars as `rtdp stack jars` leaves them: a unit test must not need them fetched.
     jars = [tmp_path / "jars" / "hadoop-aws.jar", tmp_path / "jars" / "bundle.jar"]
     monkeypatch.setattr(spark, "cached_spark_jars", lambda settings: jars)
+    monkeypatch.setattr(spark, "java_options", lambda class_path: "")  # no class-data archive made for them
     release = Release(version="1.2.3", sha256="ab" * 32, site=tmp_path / "site", roles={})
     name = application_name(settings, "pipeline bronze", release)
     assert name == "rtdp dev · pipeline bronze · 1.2.3"
