@@ -160,7 +160,7 @@ def test_the_compose_stack_deploys_dev_runs_the_batch_and_streams_events_to_silv
 
 def test_the_prod_configuration_runs_only_the_jobs_against_prod_with_the_keys_of_the_shell(docker):
     files = ["docker", "compose", "-f", "docker-compose.yml", "-f", "compose.prod.yaml", "--profile", "full"]
-    keys = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEPRODKEY01", "AWS_SECRET_ACCESS_KEY": "prod-secret-example",
+    keys = {"AWS_ACCESS_KEY_ID": "prod-key-id-example", "AWS_SECRET_ACCESS_KEY": "prod-secret-example",
             "RTDP_KAFKA__BOOTSTRAP_SERVERS": "b-1.prod.example:9092"}
     config = json.loads(_run([*files, "config", "--format", "json"], dict(docker, **keys)).stdout)
     services = config["services"]
