@@ -131,11 +131,11 @@ def per_minute(reports: list[BatchReport]) -> list[Minute]:
     start = min(report.started_at for report in busy)
     minutes: dict[int, list[BatchReport]] = {}
     for report in busy:
-        minutes.setdefault(int((report.finished_at - start).totalseconds_text() // 60), []).append(report)
+        minutes.setdefault(int((report.finished_at - start).total_seconds() // 60), []).append(report)
     table = []
     for index, batches in sorted(minutes.items()):
         counts = merged(report.freshness for report in batches)
-        times = [(report.finished_at - report.started_at).totalseconds_text() for report in batches]
+        times = [(report.finished_at - report.started_at).total_seconds() for report in batches]
         table.append(Minute(index + 1, len(batches), sum(report.rows_in for report in batches), percentile(counts, 0.5),
                             percentile(counts, 0.95), percentile(counts, 0.99), statistics.median(times)))
     return table
