@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -20,8 +21,8 @@ from jobs.operate.stack.processes import free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 SOCKET = ROOT / ".state" / "podman" / "docker.sock"
-PORTS = ("RTDP_KAFKA_PORT", "RTDP_AWS_PORT", "RTDP_SPARK_MASTER_UI_PORT", "RTDP_SPARK_WORKER_1_UI_PORT",
-         "RTDP_SPARK_WORKER_2_UI_PORT", "RTDP_AIRFLOW_PORT", "RTDP_DASHBOARD_PORT")
+# The variables that move the stack's published ports, as docker-compose.yml names them.
+PORTS = tuple(dict.fromkeys(re.findall(r"\$\{(RTDP_\w+_PORT):-", (ROOT / "docker-compose.yml").read_text())))
 PROJECT = "rtdp-bench"
 _UNITS = {"B": 1, "kB": 1e3, "KiB": 2**10, "MB": 1e6, "MiB": 2**20, "GB": 1e9, "GiB": 2**30}
 

@@ -37,8 +37,8 @@ DEMO = ["run", "--env", "local", "--scale", "2000", "--seed", "7", "--now", "202
 # Report columns that name the run or the trained model, different in every run by design.
 RUN_COLUMNS = re.compile(r"(^|_)(run_id|model_version)$")
 PROJECT = "rtdp-test"
-COMPOSE_PORTS = ("RTDP_KAFKA_PORT", "RTDP_AWS_PORT", "RTDP_SPARK_MASTER_UI_PORT", "RTDP_SPARK_WORKER_1_UI_PORT",
-                 "RTDP_SPARK_WORKER_2_UI_PORT", "RTDP_AIRFLOW_PORT", "RTDP_DASHBOARD_PORT")
+# The variables that move the stack's published ports, as docker-compose.yml names them.
+COMPOSE_PORTS = tuple(dict.fromkeys(re.findall(r"\$\{(RTDP_\w+_PORT):-", (ROOT / "docker-compose.yml").read_text())))
 EVENTS = 200
 
 
@@ -156,6 +156,23 @@ def test_the_compose_stack_deploys_dev_runs_the_batch_and_streams_events_to_silv
     volumes = _run(["docker", "volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"], docker).stdout
     networks = _run(["docker", "network", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"], docker).stdout
     assert (left.strip(), volumes.strip(), networks.strip()) == ("", "", "")
+
+
+def test_the_lineage_profile_adds_marquez_and_the_jobs_post_to_it_once_the_url_is_set(docker):
+    def config(**variables: str) -> dict:
+        env = {key: value for key, value in docker.items() if key != "RTDP_LINEAGE__URL"}
+        return json.loads(_run(["docker", "compose", "--profile", "lineage", "config", "--format", "json"],
+                               dict(env, **variables)).stdout)["services"]
+
+    # The host's jobs use the published port, moved here; those in containers reach Marquez's own.
+    asked = config(RTDP_LINEAGE__URL="http://127.0.0.1:5123", RTDP_MARQUEZ_PORT="5123")
+    assert {"marquez", "marquez-db", "marquez-web"} <= set(asked)
+    published = {(port["published"], port["target"]) for port in asked["loopback"]["ports"]}
+    assert ("5123", 5000) in published
+    not_asked = config()
+    for name in ("pipeline", "stream"):
+        assert asked[name]["environment"]["RTDP_LINEAGE__URL"] == "http://127.0.0.1:5000", name
+        assert not_asked[name]["environment"]["RTDP_LINEAGE__URL"] == "", name  # the events file alone
 
 
 def test_the_prod_configuration_runs_only_the_jobs_against_prod_with_the_keys_of_the_shell(docker):

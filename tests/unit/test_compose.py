@@ -39,6 +39,10 @@ PORT = re.compile(r"^(?P<host>[\d.]+):\$\{(?P<variable>RTDP_\w+_PORT):-(?P<defau
 AIRFLOW_PORT = 8080
 # The broker's listener for the host's clients (KAFKA_LISTENERS in docker-compose.yml).
 KAFKA_HOST_LISTENER = 9094
+# Marquez's API and UI at their own defaults (profile lineage; tests/lineage/test_lineage_compose.py).
+MARQUEZ_PORTS = (5000, 3000)
+# Upstream services, not the project's images: Marquez and its database.
+LINEAGE = ["lineage"]
 
 
 def _published_ports(service: dict) -> list[re.Match]:
@@ -56,6 +60,8 @@ def _built_images() -> set[str]:
 
 def test_every_service_runs_an_image_of_the_project_at_its_version(compose):
     for name, service in compose["services"].items():
+        if service.get("profiles") == LINEAGE:
+            continue
         image, _, tag = service["image"].rpartition(":")
         assert image in _built_images(), f"{name} runs {image}, which `make images` does not build"
         assert tag == VERSION, f"{name} runs {service['image']}, not the project's version {VERSION}"
@@ -74,7 +80,7 @@ def test_ports_are_loopback_only_and_by_default_those_of_make_up(compose, dev_se
     assert {port["host"] for port in published} == {LOOPBACK}
     spark_ports = [port for service in stack_services(dev_settings, only=["spark"]) for port in service.ports
                    if port != dev_settings.spark.cluster.master_port]  # Spark's RPC stays inside: executors must reach the driver
-    expected = [KAFKA_PORT, AWS_PORT, *spark_ports, AIRFLOW_PORT, dev_settings.dashboard.port]
+    expected = [KAFKA_PORT, AWS_PORT, *spark_ports, AIRFLOW_PORT, dev_settings.dashboard.port, *MARQUEZ_PORTS]
     assert sorted(int(port["default"]) for port in published) == sorted(expected)
     assert len({port["variable"] for port in published}) == len(published)
     for port in published:
