@@ -88,8 +88,9 @@ bench: install ## Measure the data generator (1M transactions)
 
 RATE ?= 1000
 MINUTES ?= 10
-bench-stream: up ## Measure the stream: a plain consumer's ceiling, the stream's catch-up, a soak at RATE events/s for MINUTES (writes docs/benchmarks.md)
-	$(BIN)/python bench/bench_streaming.py --rate $(RATE) --minutes $(MINUTES) --write
+COMPACT_MINUTES ?= 5
+bench-stream: up ## Measure the stream: a plain consumer's ceiling, the stream's catch-up, a soak at RATE events/s for MINUTES with a warehouse refresh and a compaction every COMPACT_MINUTES (writes docs/benchmarks.md)
+	$(BIN)/python bench/bench_streaming.py --rate $(RATE) --minutes $(MINUTES) --compact-minutes $(COMPACT_MINUTES) --write
 
 bench-dashboard: install ## Time one refresh of the dashboard's overview on the current warehouse (after make demo)
 	$(BIN)/python bench/bench_dashboard.py --env $(ENV)

@@ -8,12 +8,16 @@ fresh topics and a temporary lake (the project's data is not touched).
   soak      RATE events/s for MINUTES minutes through the stream. Per minute: freshness p50,
             p95 and p99 (Kafka timestamp -> end of the micro-batch that wrote silver) and the
             median batch time; the driver JVM's peak resident memory.
+  upkeep    beside the soak, every COMPACT_MINUTES in a process of its own, as Airflow's tasks
+            would: a warehouse refresh over the stream's files (`rtdp warehouse`), then their
+            compaction (`rtdp stream compact`); the files in each streamed layer before and
+            after. At the end, silver read as any reader does holds every event exactly once.
 
 After a warm-up (Spark's start, code generation, Python workers: paid once by a long-running
 stream) that is not reported. Usage:
 
   python bench/bench_streaming.py [--events 100000] [--rate 1000] [--minutes 10]
-      [--trigger-seconds 1] [--max-offsets 20000] [--env local] [--write]
+      [--trigger-seconds 1] [--max-offsets 20000] [--compact-minutes 5] [--env local] [--write]
 
 --write puts the table into docs/benchmarks.md (between its bench-stream markers) and the plot
 into docs/images/bench-stream.png.
@@ -23,15 +27,19 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import multiprocessing
 import os
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
+import pyarrow.parquet as pq
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from pyarrow import fs
@@ -41,17 +49,21 @@ from jobs import lake, storage
 from jobs.config import Settings, load_settings
 from jobs.generator import generate_raw
 from jobs.pipeline import run_pipeline
+from jobs.serve.warehouse import build_warehouse
 from jobs.spark import heap_size
 from jobs.stream.batch import BatchReport, StreamOptions
+from jobs.stream.compaction import batch_files, compact_streams
 from jobs.stream.freshness import merged, percentile, seconds_text
 from jobs.stream.job import run_stream
+from jobs.stream.layout import stream_layout
 from jobs.stream.producer import produce
 from jobs.stream.segment import run_live_segment
 from jobs.stream.sources import Catalogue, catalogue_from_silver, synthetic_transactions
 from jobs.stream.spark_kafka import streaming_session
-from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, dead_letter_topic, ensure_topics, prefixed
+from jobs.stream.topics import EVENT_TOPICS, TRANSACTIONS, contract_of, dead_letter_topic, ensure_topics, prefixed
 
-LAKE_LAYERS = ("raw", "bronze", "silver", "gold", "quarantine")
+LAKE_LAYERS = ("raw", "bronze", "silver", "gold", "quarantine", "truth")
+STREAMED_LAYERS = ("bronze", "silver", "gold")
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 MARKERS = ("<!-- bench-stream:start -->", "<!-- bench-stream:end -->")
 
@@ -69,6 +81,18 @@ class Minute:
     median_batch_seconds: float | None
 
 
+@dataclass(frozen=True)
+class Upkeep:
+    """One round of upkeep beside the soak: a warehouse refresh, then a compaction."""
+
+    minute: float  # since the soak began
+    files_before: dict[str, int]  # streamed layer -> its Parquet files
+    files_after: dict[str, int]
+    warehouse_seconds: float
+    fact_rows: int
+    compaction_seconds: float  # without the grace period readers get
+
+
 def _delete_topics(settings: Settings, prefix: str) -> None:
     names = [name for topic in EVENT_TOPICS for name in (prefixed(topic, prefix), dead_letter_topic(prefixed(topic, prefix)))]
     admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
@@ -77,20 +101,106 @@ def _delete_topics(settings: Settings, prefix: str) -> None:
 
 
 def _lake(base: Settings, folder: str, name: str) -> Settings:
-    """`base` with every lake layer in a place of its own: under `folder` (local) or `name` (S3)."""
+    """`base` with every lake layer and the warehouse in a place of its own: under `folder`
+    (local) or `name` (S3; the warehouse is a local file in any case)."""
     if base.env == "local":
         layers = {f"{layer}_uri": f"{folder}/{name}/{layer}" for layer in LAKE_LAYERS}
     else:
         layers = {f"{layer}_uri": storage.join(base.layer_uri(layer), name) for layer in LAKE_LAYERS}
-    return base.model_copy(update={"storage": base.storage.model_copy(update=layers)})
+    warehouse = base.warehouse.model_copy(update={"path": f"{folder}/{name}/warehouse/warehouse.duckdb",
+                                                  "reports_dir": f"{folder}/{name}/reports"})
+    return base.model_copy(update={"storage": base.storage.model_copy(update=layers), "warehouse": warehouse})
 
 
-def _copy_dimensions(source: Settings, target: Settings) -> None:
-    for dataset in ("accounts", "products"):
-        source_fs, source_path = storage.filesystem(source, lake.dataset_uri(source, "silver", dataset))
-        target_fs, target_path = storage.filesystem(target, lake.dataset_uri(target, "silver", dataset))
+def _copy_lake(source: Settings, target: Settings) -> None:
+    """The batch's silver accounts and products (what the stream checks events against) and its
+    gold (what the warehouse loads besides the stream's facts)."""
+    pairs = [(lake.dataset_uri(source, "silver", dataset), lake.dataset_uri(target, "silver", dataset))
+             for dataset in ("accounts", "products")] + [(source.layer_uri("gold"), target.layer_uri("gold"))]
+    for source_uri, target_uri in pairs:
+        source_fs, source_path = storage.filesystem(source, source_uri)
+        target_fs, target_path = storage.filesystem(target, target_uri)
         target_fs.create_dir(target_path, recursive=True)
         fs.copy_files(source_path, target_path, source_filesystem=source_fs, destination_filesystem=target_fs)
+
+
+def stream_files(settings: Settings) -> dict[str, int]:
+    """Parquet files of the transactions stream in each streamed layer."""
+    layout = stream_layout(settings, TRANSACTIONS, contract_of(TRANSACTIONS))
+    counts = {}
+    for layer, folder in zip(STREAMED_LAYERS, (layout.bronze, layout.silver, layout.gold), strict=True):
+        filesystem, path = storage.filesystem(settings, folder)
+        listing = filesystem.get_file_info(fs.FileSelector(path, recursive=True, allow_not_found=True))
+        counts[layer] = sum(1 for info in listing if info.type == fs.FileType.File and info.path.endswith(".parquet"))
+    return counts
+
+
+def upkeep(settings: Settings, grace_s: float) -> tuple[dict[str, int], dict[str, int], float, int, float]:
+    """One round (in a process of its own): refresh the warehouse, then compact the stream."""
+    before = stream_files(settings)
+    started = time.perf_counter()
+    fact_rows = build_warehouse(settings)["fact_transaction"]
+    warehouse_s = time.perf_counter() - started
+    started = time.perf_counter()
+    compacted = compact_streams(settings, [TRANSACTIONS], grace_s=grace_s)
+    compaction_s = time.perf_counter() - started - (grace_s if compacted else 0.0)
+    return before, stream_files(settings), warehouse_s, fact_rows, compaction_s
+
+
+def silver_rows(settings: Settings) -> int:
+    """The stream's silver rows as every reader takes them (jobs.stream.compaction.batch_files)."""
+    silver = stream_layout(settings, TRANSACTIONS, contract_of(TRANSACTIONS)).silver
+    rows = 0
+    for day in storage.subfolders(settings, silver):
+        filesystem, _ = storage.filesystem(settings, silver)
+        for path in batch_files(settings, storage.join(silver, day)):
+            rows += pq.ParquetFile(path, filesystem=filesystem).metadata.num_rows
+    return rows
+
+
+class Upkeeper:
+    """Rounds of `upkeep` every `minutes` in one spawned process (not the driver's: as a scheduler
+    would run them), from start until stop."""
+
+    def __init__(self, settings: Settings, minutes: float, grace_s: float = 30.0) -> None:
+        self.settings, self.every_s, self.grace_s = settings, minutes * 60, grace_s
+        self.rounds: list[Upkeep] = []
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._thread = threading.Thread(name="bench-upkeep", daemon=True, target=self._run)
+        self._started = time.monotonic()
+
+    def __enter__(self) -> Self:
+        self._started = time.monotonic()
+        if self.every_s:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self._pool.shutdown()
+
+    def stop(self) -> None:
+        """No round after the one under way (which this waits for)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def round(self) -> Upkeep:
+        result = self._pool.submit(upkeep, self.settings, self.grace_s).result()
+        done = Upkeep((time.monotonic() - self._started) / 60, *result)
+        self.rounds.append(done)
+        print(f"upkeep at minute {done.minute:.0f}: warehouse {done.warehouse_seconds:.1f} s ({done.fact_rows:,} facts), "
+              f"compaction {done.compaction_seconds:.1f} s, files {done.files_before} -> {done.files_after}", flush=True)
+        return done
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                self.round()
+            except Exception as error:  # noqa: BLE001 - reported at the end, the soak goes on
+                self.errors.append(error)
 
 
 def _drop(settings: Settings, prefix: str) -> None:
@@ -158,7 +268,7 @@ def _change(first: float, last: float) -> str:
 
 
 def result_table(args, baseline: float, catch_up: float, minutes: list[Minute], reports: list[BatchReport],
-                 peak_mib: float | None, budget: str) -> str:
+                 peak_mib: float | None, budget: str, rounds: list[Upkeep], silver: int) -> str:
     counts = merged(report.freshness for report in reports)
     events = sum(counts.values())
     edge = max(1, min(10, len(minutes) // 3))
@@ -176,6 +286,20 @@ def result_table(args, baseline: float, catch_up: float, minutes: list[Minute], 
         (f"the driver's JVM, peak resident memory (budget {budget}, heap {heap_size(budget)})",
          "unknown" if peak_mib is None else f"{peak_mib:,.0f} MiB"),
     ]
+    beside = rounds[:-1]  # the last round came after the stream stopped
+    if len(beside) >= 2:
+        first, last = beside[0].warehouse_seconds, beside[-1].warehouse_seconds
+        rows.append((f"warehouse refresh beside the stream, every {args.compact_minutes:g} min: first / last round",
+                     f"{first:.1f} s / {last:.1f} s ({_change(first, last)})"))
+    if rounds:
+        rows += [
+            ("files of the stream, most before / after a compaction",
+             ", ".join(f"{layer} {max(r.files_before[layer] for r in rounds):,} / {max(r.files_after[layer] for r in rounds):,}"
+                       for layer in STREAMED_LAYERS)),
+            ("compaction of all three layers, median round (grace period apart)",
+             f"{statistics.median(r.compaction_seconds for r in rounds):.1f} s"),
+            ("silver after the soak, read as every reader lists it", f"{silver:,} rows, each event once"),
+        ]
     return "\n".join(f"| {left} | {right} |" for left, right in rows)
 
 
@@ -183,6 +307,15 @@ def minute_table(minutes: list[Minute]) -> str:
     lines = ["| minute | batches | events | p50 | p95 | p99 | median batch |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {m.index} | {m.batches} | {m.events:,} | {seconds_text(m.p50)} | {seconds_text(m.p95)} | {seconds_text(m.p99)} | "
               f"{seconds_text(m.median_batch_seconds)} |" for m in minutes]
+    return "\n".join(lines)
+
+
+def upkeep_table(rounds: list[Upkeep]) -> str:
+    lines = ["| minute | files before (bronze, silver, gold) | warehouse refresh | facts | compaction | files after |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r.minute:.0f} | {', '.join(str(r.files_before[layer]) for layer in STREAMED_LAYERS)} | "
+              f"{r.warehouse_seconds:.1f} s | {r.fact_rows:,} | {r.compaction_seconds:.1f} s | "
+              f"{', '.join(str(r.files_after[layer]) for layer in STREAMED_LAYERS)} |" for r in rounds]
     return "\n".join(lines)
 
 
@@ -222,6 +355,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=10, help="length of the soak")
     parser.add_argument("--trigger-seconds", type=float, default=1.0)
     parser.add_argument("--max-offsets", type=int, default=20_000)
+    parser.add_argument("--compact-minutes", type=float, default=5.0,
+                        help="minutes between upkeep rounds (warehouse refresh, compaction) beside the soak; 0: none")
     parser.add_argument("--env", default="local", choices=("local", "dev"))
     parser.add_argument("--write", action="store_true", help="write the results into docs/benchmarks.md")
     args = parser.parse_args()
@@ -232,16 +367,16 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     streaming_session(base)  # first: the batch run below would start Spark without the Kafka source
     with tempfile.TemporaryDirectory(prefix="rtdp-bench-") as folder:
-        # Silver accounts and products from a small batch run: what the synthetic events name and
-        # what the stream checks them against.
+        # A small batch run: its silver accounts and products are what the synthetic events name
+        # and the stream checks them against; its gold is what the warehouse loads with the stream.
         catalogue_settings = _lake(base, folder, f"bench-{run}-catalogue")
         generate_raw(catalogue_settings, transactions=1000, seed=1)
-        run_pipeline(catalogue_settings, steps=("bronze", "silver"), run_id=f"bench-{run}")
+        run_pipeline(catalogue_settings, run_id=f"bench-{run}")
         catalogue = catalogue_from_silver(catalogue_settings)
 
         def lake_for(kind: str) -> tuple[Settings, StreamOptions]:
             settings = _lake(base, folder, f"bench-{run}-{kind}")
-            _copy_dimensions(catalogue_settings, settings)
+            _copy_lake(catalogue_settings, settings)
             options = StreamOptions(trigger_seconds=args.trigger_seconds, max_offsets_per_trigger=args.max_offsets,
                                     topic_prefix=f"bench-{run}-{kind}.")
             return settings, options
@@ -261,9 +396,18 @@ def main() -> None:
 
         settings, options = lake_for("soak")
         try:
-            soak = run_live_segment(settings, events=int(args.rate * args.minutes * 60), rate=args.rate,
-                                    catalogue=catalogue, options=options, timeout_s=args.minutes * 60 + 900,
-                                    trace_events=False)
+            with Upkeeper(settings, args.compact_minutes) as upkeeper:
+                soak = run_live_segment(settings, events=int(args.rate * args.minutes * 60), rate=args.rate,
+                                        catalogue=catalogue, options=options, timeout_s=args.minutes * 60 + 900,
+                                        trace_events=False)
+                upkeeper.stop()
+                if args.compact_minutes:
+                    upkeeper.round()  # the stream stopped: its last batches too
+            if upkeeper.errors:
+                raise SystemExit(f"an upkeep round failed beside the soak: {upkeeper.errors[0]!r}")
+            streamed, silver = sum(report.silver_rows for report in soak.batches), silver_rows(settings)
+            if silver != streamed:
+                raise SystemExit(f"silver holds {silver:,} rows as readers list it; the stream wrote {streamed:,}")
         finally:
             _drop(settings, options.topic_prefix)
         for layer in LAKE_LAYERS:
@@ -273,16 +417,19 @@ def main() -> None:
     minutes = per_minute(reports)
     if len(minutes) > 1 and minutes[-1].events < args.rate * 30:
         minutes.pop()  # the stream draining the last events after the producer stopped: not a minute of the soak
-    summary = result_table(args, baseline, catch_up, minutes, reports, driver_peak_mib(), base.spark.driver_memory)
+    summary = result_table(args, baseline, catch_up, minutes, reports, driver_peak_mib(), base.spark.driver_memory,
+                           upkeeper.rounds, silver)
     print(summary)
     print(minute_table(minutes))
+    print(upkeep_table(upkeeper.rounds))
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if args.write:
         plot(minutes, DOCS / "images" / "bench-stream.png")
         when = started.strftime("%Y-%m-%d %H:%M UTC")
         write_docs(f"`make bench-stream RATE={args.rate:.0f} MINUTES={args.minutes}` on {os.cpu_count()} cores, {when}:\n\n"
                    f"{summary}\n\n![Freshness and batch time per minute of the soak](images/bench-stream.png)\n\n"
-                   f"<details><summary>Per minute</summary>\n\n{minute_table(minutes)}\n\n</details>")
+                   f"<details><summary>Per minute</summary>\n\n{minute_table(minutes)}\n\n</details>\n\n"
+                   f"<details><summary>Upkeep rounds</summary>\n\n{upkeep_table(upkeeper.rounds)}\n\n</details>")
         print("written: docs/benchmarks.md, docs/images/bench-stream.png")
 
 

@@ -53,3 +53,23 @@ def test_batches_fall_into_the_minute_they_finished_in_with_their_merged_percent
     # Second minute: 0.5, 0.5, 5.0.
     assert (second.p50, second.p95, second.p99) == (0.5, 5.0, 5.0)
     assert second.median_batch_seconds == 1.75  # batches of 3 s and 0.5 s
+
+
+def test_the_upkeep_rows_compare_the_first_and_last_warehouse_refresh_beside_the_stream(bench):
+    def upkeep(minute, before, after, warehouse_s, compaction_s):
+        return bench.Upkeep(minute, dict(zip(("bronze", "silver", "gold"), before)),
+                            dict(zip(("bronze", "silver", "gold"), after)), warehouse_s, 1000, compaction_s)
+
+    rounds = [upkeep(5, (300, 300, 300), (1, 1, 1), 2.0, 4.0),
+              upkeep(10, (301, 302, 300), (2, 2, 1), 2.5, 6.0),
+              upkeep(12, (40, 40, 40), (1, 1, 1), 9.0, 1.0)]  # after the stream stopped: not "beside"
+    minutes = bench.per_minute([batch(0, 2.0, 10, [1.0]), batch(70, 2.0, 10, [1.0])])
+    args = type("Args", (), {"events": 100, "rate": 10.0, "minutes": 2, "compact_minutes": 5.0})()
+
+    table = dict(line.strip("| ").split(" | ") for line in
+                 bench.result_table(args, 1000.0, 10.0, minutes, [], None, "2g", rounds, 20).splitlines()[2:])
+
+    assert table["warehouse refresh beside the stream, every 5 min: first / last round"] == "2.0 s / 2.5 s (+25%)"
+    assert table["files of the stream, most before / after a compaction"] == "bronze 301 / 2, silver 302 / 2, gold 300 / 1"
+    assert table["compaction of all three layers, median round (grace period apart)"] == "4.0 s"
+    assert table["silver after the soak, read as every reader lists it"] == "20 rows, each event once"
