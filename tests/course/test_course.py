@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from course import ROOT, attempts, solutions
-from course.__main__ import app
+from course.__main__ import app, console
 from course.grading import Workspace, criteria, grade
 from course.syllabus import DAYS, day
 from jobs.errors import PlatformError
@@ -182,6 +182,8 @@ def test_a_day_that_passed_keeps_its_date_when_a_later_check_fails(tmp_path):
 
 def test_progress_lists_thirty_days_and_says_what_comes_next(tmp_path, monkeypatch):
     monkeypatch.setattr(attempts, "ROOT", tmp_path)
+    # A row a line: rich fixes the width from COLUMNS when the module is imported, if it is set then.
+    monkeypatch.setattr(console, "_width", 200)
     attempts.record(1, True)
     result = CliRunner().invoke(app, ["progress"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
