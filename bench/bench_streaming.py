@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import multiprocessing
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -135,8 +137,8 @@ def stream_files(settings: Settings) -> dict[str, int]:
     return counts
 
 
-def upkeep(settings: Settings, grace_s: float) -> tuple[dict[str, int], dict[str, int], float, int, float]:
-    """One round (in a process of its own): refresh the warehouse, then compact the stream."""
+def upkeep(settings: Settings, grace_s: float) -> dict:
+    """One round: refresh the warehouse, then compact the stream (the fields of Upkeep but the minute)."""
     before = stream_files(settings)
     started = time.perf_counter()
     fact_rows = build_warehouse(settings)["fact_transaction"]
@@ -144,7 +146,8 @@ def upkeep(settings: Settings, grace_s: float) -> tuple[dict[str, int], dict[str
     started = time.perf_counter()
     compacted = compact_streams(settings, [TRANSACTIONS], grace_s=grace_s)
     compaction_s = time.perf_counter() - started - (grace_s if compacted else 0.0)
-    return before, stream_files(settings), warehouse_s, fact_rows, compaction_s
+    return {"files_before": before, "files_after": stream_files(settings), "warehouse_seconds": warehouse_s,
+            "fact_rows": fact_rows, "compaction_seconds": compaction_s}
 
 
 def silver_rows(settings: Settings) -> int:
@@ -159,15 +162,16 @@ def silver_rows(settings: Settings) -> int:
 
 
 class Upkeeper:
-    """Rounds of `upkeep` every `minutes` in one spawned process (not the driver's: as a scheduler
-    would run them), from start until stop."""
+    """Rounds of `upkeep` every `minutes`, each in a process of its own (this script with
+    --upkeep, not the driver's process: as a scheduler would run them), from start until stop."""
 
-    def __init__(self, settings: Settings, minutes: float, grace_s: float = 30.0) -> None:
-        self.settings, self.every_s, self.grace_s = settings, minutes * 60, grace_s
+    def __init__(self, settings: Settings, folder: str, minutes: float, grace_s: float = 30.0) -> None:
+        self.every_s, self.grace_s = minutes * 60, grace_s
+        self.settings_file = Path(folder) / "upkeep-settings.json"
+        self.settings_file.write_text(settings.model_dump_json())
         self.rounds: list[Upkeep] = []
-        self.errors: list[BaseException] = []
+        self.errors: list[str] = []
         self._stop = threading.Event()
-        self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         self._thread = threading.Thread(name="bench-upkeep", daemon=True, target=self._run)
         self._started = time.monotonic()
 
@@ -179,7 +183,6 @@ class Upkeeper:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-        self._pool.shutdown()
 
     def stop(self) -> None:
         """No round after the one under way (which this waits for)."""
@@ -188,8 +191,11 @@ class Upkeeper:
             self._thread.join()
 
     def round(self) -> Upkeep:
-        result = self._pool.submit(upkeep, self.settings, self.grace_s).result()
-        done = Upkeep((time.monotonic() - self._started) / 60, *result)
+        command = [sys.executable, __file__, "--upkeep", str(self.settings_file), "--grace-seconds", str(self.grace_s)]
+        result = subprocess.run(command, text=True, capture_output=True, check=False)
+        if result.returncode:
+            raise RuntimeError(f"upkeep failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+        done = Upkeep((time.monotonic() - self._started) / 60, **json.loads(result.stdout.splitlines()[-1]))
         self.rounds.append(done)
         print(f"upkeep at minute {done.minute:.0f}: warehouse {done.warehouse_seconds:.1f} s ({done.fact_rows:,} facts), "
               f"compaction {done.compaction_seconds:.1f} s, files {done.files_before} -> {done.files_after}", flush=True)
@@ -199,8 +205,8 @@ class Upkeeper:
         while not self._stop.wait(self.every_s):
             try:
                 self.round()
-            except Exception as error:  # noqa: BLE001 - reported at the end, the soak goes on
-                self.errors.append(error)
+            except RuntimeError as error:  # reported at the end: the soak goes on
+                self.errors.append(str(error))
 
 
 def _drop(settings: Settings, prefix: str) -> None:
@@ -359,7 +365,13 @@ def main() -> None:
                         help="minutes between upkeep rounds (warehouse refresh, compaction) beside the soak; 0: none")
     parser.add_argument("--env", default="local", choices=("local", "dev"))
     parser.add_argument("--write", action="store_true", help="write the results into docs/benchmarks.md")
+    parser.add_argument("--upkeep", metavar="SETTINGS_JSON", help=argparse.SUPPRESS)  # one round, for Upkeeper
+    parser.add_argument("--grace-seconds", type=float, default=30.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.upkeep:
+        settings = Settings.model_validate_json(Path(args.upkeep).read_text())
+        print(json.dumps(upkeep(settings, args.grace_seconds)))
+        return
 
     base = load_settings(args.env)
     run = uuid.uuid4().hex[:8]
@@ -396,7 +408,7 @@ def main() -> None:
 
         settings, options = lake_for("soak")
         try:
-            with Upkeeper(settings, args.compact_minutes) as upkeeper:
+            with Upkeeper(settings, folder, args.compact_minutes) as upkeeper:
                 soak = run_live_segment(settings, events=int(args.rate * args.minutes * 60), rate=args.rate,
                                         catalogue=catalogue, options=options, timeout_s=args.minutes * 60 + 900,
                                         trace_events=False)
@@ -404,7 +416,7 @@ def main() -> None:
                 if args.compact_minutes:
                     upkeeper.round()  # the stream stopped: its last batches too
             if upkeeper.errors:
-                raise SystemExit(f"an upkeep round failed beside the soak: {upkeeper.errors[0]!r}")
+                raise SystemExit(f"an upkeep round failed beside the soak: {upkeeper.errors[0]}")
             streamed, silver = sum(report.silver_rows for report in soak.batches), silver_rows(settings)
             if silver != streamed:
                 raise SystemExit(f"silver holds {silver:,} rows as readers list it; the stream wrote {streamed:,}")
