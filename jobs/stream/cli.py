@@ -212,8 +212,8 @@ def compact(
         help="Seconds between a compaction's commit and the deletion of the files it replaced (for readers that "
              "listed them just before).", min=0)] = 30.0,
 ) -> None:
-    """Rewrite each streamed folder's micro-batch files (bronze and silver per day, gold) into one
-    file, beside the running stream; readers never see a row twice or miss one."""
+    """Rewrite each streamed folder's micro-batch files (bronze and silver per day, gold) into few
+    large files, beside the running stream; readers never see a row twice or miss one."""
     from jobs.operate.roles import acting_as
     from jobs.stream.compaction import compact_streams
 

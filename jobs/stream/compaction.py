@@ -1,6 +1,6 @@
 """Compaction of the streamed layers: a stream's micro-batch folders (`batch_id=N/`, a small
-file each) rewritten, with what earlier compactions made of them, into one file, beside the
-running stream, so that a reader that lists the files through `batch_files` never sees a row
+file each) rewritten, with what earlier compactions made of them, into few large files, beside
+the running stream, so that a reader that lists the files through `batch_files` never sees a row
 twice or misses one.
 
     <folder>/batch_id=N/part-...parquet          a micro-batch's own file, as the stream wrote it
@@ -10,7 +10,9 @@ twice or misses one.
                                                  compacted file instead of the batches' own files
 
 `<folder>` is a day of a streamed bronze or silver dataset (`event_date=D`) or the gold folder of
-a streamed fact. A compaction:
+a streamed fact. A compacted file that has reached `TARGET_BYTES` is left as it is; the batches
+after it go into the next one, so a round rewrites only what came since the last full file and
+its cost does not grow with the folder. A compaction:
 
 1. writes the compacted file, of the batches' own files and of the earlier compacted files of
    those batches: readers ignore it while any of those is still there and there is no commit;
@@ -46,6 +48,9 @@ from jobs.stream.topics import EVENT_TOPICS, contract_of
 log = logging.getLogger("rtdp.streaming")
 
 COMMITS = "_compaction"
+# A compacted file this large is full: later batches start the next (large enough for readers,
+# small enough that rewriting the newest file stays cheap).
+TARGET_BYTES = 128 * 2**20
 _BATCH_FOLDER = re.compile(r"^batch_id=(\d+)$")
 _COMPACTED = re.compile(r"^compacted-(\d+)-(\d+)\.parquet$")
 _COMMIT = re.compile(r"^(\d+)-(\d+)\.json$")
@@ -57,6 +62,7 @@ class _Listing:
 
     own: dict[int, list[str]] = field(default_factory=dict)  # batch -> its own files (paths)
     compacted: dict[tuple[int, int], str] = field(default_factory=dict)  # (A, B) -> path
+    sizes: dict[str, int] = field(default_factory=dict)  # compacted file path -> bytes
     commits: set[tuple[int, int]] = field(default_factory=set)
 
     def covered(self, batch: int) -> bool:
@@ -91,6 +97,7 @@ def _list(settings: Settings, folder: str) -> _Listing:
         elif (batch := _BATCH_FOLDER.match(parent)) and name.endswith(".parquet") and not name.startswith((".", "_")):
             if compacted := _COMPACTED.match(name):
                 listing.compacted[(int(compacted.group(1)), int(compacted.group(2)))] = info.path
+                listing.sizes[info.path] = info.size
             else:
                 listing.own.setdefault(int(batch.group(1)), []).append(info.path)
     return listing
@@ -118,14 +125,16 @@ class Compaction:
     rows: int
 
 
-def compact_folders(settings: Settings, folders: Sequence[str], through: int, grace_s: float = 30.0) -> list[Compaction]:
-    """In each of `folders`, rewrite the own files of the batches up to `through` into one file
-    (the steps above; one grace period for all). A folder with fewer than two such files is left."""
+def compact_folders(settings: Settings, folders: Sequence[str], through: int, grace_s: float = 30.0,
+                    target_bytes: int = TARGET_BYTES) -> list[Compaction]:
+    """In each of `folders`, rewrite the files of the batches up to `through` since the last full
+    compacted file into one (the steps above; one grace period for all). A folder with fewer than
+    two such files is left."""
     committed = []
     for folder in folders:
         listing = _list(settings, folder)
         _finish(settings, folder, listing)  # what a run that died after its commit left
-        compaction = _write_and_commit(settings, folder, listing, through)
+        compaction = _write_and_commit(settings, folder, listing, through, target_bytes)
         if compaction:
             committed.append((compaction, listing))
     if committed:
@@ -136,14 +145,19 @@ def compact_folders(settings: Settings, folders: Sequence[str], through: int, gr
     return [compaction for compaction, _ in committed]
 
 
-def _write_and_commit(settings: Settings, folder: str, listing: _Listing, through: int) -> Compaction | None:
+def _write_and_commit(settings: Settings, folder: str, listing: _Listing, through: int,
+                      target_bytes: int = TARGET_BYTES) -> Compaction | None:
     """Steps 1 and 2: the own files of the batches up to `through` and the earlier compacted
-    files of those batches, merged into one (None when that is fewer than two files)."""
+    files of those batches, all after the last full compacted file, merged into one (None when
+    that is fewer than two files)."""
     filesystem, path = storage.filesystem(settings, folder)
     for span in [span for span in listing.compacted if listing.unfinished(span)]:
         filesystem.delete_file(listing.compacted.pop(span))  # a run that died before its commit
-    parts = sorted([(span, compacted) for span, compacted in listing.compacted.items() if span[1] <= through]
-                   + [((batch, batch), own) for batch, files in listing.own.items() if batch <= through for own in files])
+    # Only what follows the last full file: a merge never spans (and so never replaces) a full one.
+    after = max((span[1] for span, compacted in listing.compacted.items()
+                 if span[1] <= through and listing.sizes.get(compacted, 0) >= target_bytes), default=-1)
+    parts = sorted([(span, compacted) for span, compacted in listing.compacted.items() if after < span[0] and span[1] <= through]
+                   + [((batch, batch), own) for batch, files in listing.own.items() if after < batch <= through for own in files])
     if len(parts) < 2:
         return None
     first, last = min(span[0] for span, _ in parts), max(span[1] for span, _ in parts)

@@ -106,3 +106,23 @@ def test_a_crash_before_the_commit_of_a_merge_with_an_earlier_compacted_file(loc
     compact_folders(local_settings, [str(folder)], through=5, grace_s=0)
     assert _files(folder) == ["batch_id=5/compacted-0-5.parquet"]
     assert _read(local_settings, folder) == sorted([*EVERY_ID, "e5-0"])
+
+
+def test_a_full_compacted_file_is_left_and_the_batches_after_it_start_the_next(local_settings, folder):
+    compact_folders(local_settings, [str(folder)], through=3, grace_s=0, target_bytes=1)  # every file is full
+    full = folder / "batch_id=3" / "compacted-0-3.parquet"
+    written = full.stat().st_mtime_ns
+    _batch(folder, 5, ["e5-0"])
+
+    (done,) = compact_folders(local_settings, [str(folder)], through=5, grace_s=0, target_bytes=1)
+
+    assert (done.first, done.last, done.files, done.rows) == (4, 5, 2, 6)
+    assert _files(folder) == ["batch_id=3/compacted-0-3.parquet", "batch_id=5/compacted-4-5.parquet"]
+    assert full.stat().st_mtime_ns == written  # not rewritten
+    assert _read(local_settings, folder) == sorted([*EVERY_ID, "e5-0"])
+    assert _read(local_settings, folder, through=3) == sorted(i for i in EVERY_ID if not i.startswith("e4"))
+    # Below the target, the two merge again into one.
+    (merged,) = compact_folders(local_settings, [str(folder)], through=5, grace_s=0)
+    assert (merged.first, merged.last) == (0, 5)
+    assert _files(folder) == ["batch_id=5/compacted-0-5.parquet"]
+    assert _read(local_settings, folder) == sorted([*EVERY_ID, "e5-0"])
