@@ -153,9 +153,9 @@ def upkeep(settings: Settings, grace_s: float) -> dict:
 def silver_rows(settings: Settings) -> int:
     """The stream's silver rows as every reader takes them (jobs.stream.compaction.batch_files)."""
     silver = stream_layout(settings, TRANSACTIONS, contract_of(TRANSACTIONS)).silver
+    filesystem, _ = storage.filesystem(settings, silver)
     rows = 0
     for day in storage.subfolders(settings, silver):
-        filesystem, _ = storage.filesystem(settings, silver)
         for path in batch_files(settings, storage.join(silver, day)):
             rows += pq.ParquetFile(path, filesystem=filesystem).metadata.num_rows
     return rows
@@ -173,10 +173,9 @@ class Upkeeper:
         self.errors: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(name="bench-upkeep", daemon=True, target=self._run)
-        self._started = time.monotonic()
+        self._started = time.monotonic()  # the soak starts right after (`with Upkeeper(...)`)
 
     def __enter__(self) -> Self:
-        self._started = time.monotonic()
         if self.every_s:
             self._thread.start()
         return self
