@@ -160,20 +160,24 @@ def _stream_segment(settings: Settings, events: int) -> None:
                   f"p95 {summary.percentile(0.95):.1f} s")
 
 
-def _warehouse(settings: Settings) -> None:
+def _warehouse(settings: Settings, full: bool = False) -> None:
     from jobs.operate.roles import acting_as
     from jobs.serve.warehouse import build_warehouse
 
     with acting_as(settings, "warehouse"):
-        counts = build_warehouse(settings)
+        counts = build_warehouse(settings, full=full)
     _print_counts(f"DuckDB warehouse {settings.warehouse_path}", counts)
 
 
 @app.command()
 @user_errors
-def warehouse(env: EnvOption = "local") -> None:
-    """Load gold into the DuckDB warehouse, tables created from sql/ddl."""
-    _warehouse(_lake_settings(env))
+def warehouse(
+    env: EnvOption = "local",
+    full: Annotated[bool, typer.Option(help="Build from nothing even when only the stream added rows since the last build.")] = False,
+) -> None:
+    """Load gold into the DuckDB warehouse, tables created from sql/ddl (after a new gold publication
+    from nothing, else the stream's micro-batches since the last build)."""
+    _warehouse(_lake_settings(env), full=full)
 
 
 def _catalog(settings: Settings) -> None:

@@ -69,7 +69,11 @@ def locator(settings: Settings) -> Callable[[str], str]:
     """Where each gold table is, as of one reading of the pointer: a published table in its
     publication folder, any other table (or every table of a lake without publications) in
     `<gold>/<table>/`. Use one locator for everything a reader reads together."""
-    published = current(settings)
+    return locator_of(settings, current(settings))
+
+
+def locator_of(settings: Settings, published: Publication | None) -> Callable[[str], str]:
+    """Where each gold table is in the publication `published` (see locator)."""
     gold, folders = settings.layer_uri("gold"), publications_uri(settings)
     tables = published.tables if published else {}
     return lambda table: storage.join(folders, tables[table], table) if table in tables else storage.join(gold, table)

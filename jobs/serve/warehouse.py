@@ -7,12 +7,24 @@ so a gold run publishing meanwhile never gives a warehouse of two runs.
 The file is built under a temporary name and moved into place at the end, so a reader never
 sees a half-built warehouse. The OpenLineage events of the jobs so far fill lineage_events; the
 build itself emits a `warehouse` run with one `warehouse.<table>` run per table it filled.
+
+A refresh between two gold publications does not start from nothing: when the warehouse was
+built from the gold publication that is still current and from the same DDL (its record,
+`<warehouse>.loads.json`, says so), a copy of it gets only the stream's batches since the last
+refresh and the operational tables again, so its time does not grow with how long the stream
+has run. `--full` (or a new publication) rebuilds from nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,7 +36,7 @@ from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.resources import sql_dir
 from jobs.serve import publication
-from jobs.stream.compaction import batch_files
+from jobs.stream.compaction import last_batch, rows_after
 from jobs.trust.lineage.emit import JobRun, job_run
 from jobs.trust.lineage.table import LINEAGE_EVENTS_TABLE, load_lineage_events
 
@@ -84,6 +96,18 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _object_store_keys() -> tuple[str, str]:
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID")
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not key_id or not secret:
+        raise PlatformError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to read s3:// locations")
+    return key_id, secret
+
+
+def _reads_object_store(settings: Settings) -> bool:
+    return any(storage.is_s3(settings.layer_uri(layer)) for layer in ("gold", "quarantine"))
+
+
 def attach_object_store(connection: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Let `connection` read s3:// paths: load httpfs from its PyPI package, add an S3 secret.
 
@@ -91,10 +115,7 @@ def attach_object_store(connection: duckdb.DuckDBPyConnection, settings: Setting
     settings, the credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
     AWS_SESSION_TOKEN if set). The secret is temporary: it is never stored in the warehouse.
     """
-    key_id = os.environ.get("AWS_ACCESS_KEY_ID")
-    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not key_id or not secret:
-        raise PlatformError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to read s3:// locations")
+    key_id, secret = _object_store_keys()
     connection.execute(f"LOAD {sql_literal(str(_httpfs_extension_file()))}")
     options = {"KEY_ID": key_id, "SECRET": secret, "REGION": settings.aws.region}
     if os.environ.get("AWS_SESSION_TOKEN"):
@@ -159,24 +180,30 @@ def _load_gold(connection: duckdb.DuckDBPyConnection, settings: Settings, locate
     return []
 
 
-def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, key: str) -> list[str]:
-    """Append the streaming job's micro-batches (`<gold>/<table>_stream/batch_id=N/`, read as
-    jobs.stream.compaction says) to a fact.
+def _stream_folder(settings: Settings, table: str) -> str:
+    return storage.join(settings.layer_uri("gold"), f"{table}_stream")
 
-    A key the batch pipeline already loaded wins, so replaying history through the stream
-    never counts an event twice.
+
+def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Settings, table: str, key: str,
+                            after: int | None) -> tuple[list[str], int | None]:
+    """Append the streaming job's micro-batches after batch `after` (all when None) from
+    `<gold>/<table>_stream/` (read as jobs.stream.compaction says) to a fact; return the dataset
+    keys read and the last batch read (`after` if there was none).
+
+    A key already loaded wins, so neither replaying history through the stream nor reading a
+    batch twice counts an event twice.
     """
-    folder = storage.join(settings.layer_uri("gold"), f"{table}_stream")
-    files = storage.file_uris(folder, batch_files(settings, folder))
-    if not files:
-        return []
+    rows, last = rows_after(settings, _stream_folder(settings, table), after)
+    if rows is None:
+        return [], after
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
-    listed = ", ".join(sql_literal(file) for file in files)
-    connection.execute(
-        f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM read_parquet([{listed}]) AS increment "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS loaded WHERE loaded.{key} = increment.{key})"
-    )
-    return [f"gold.{table}_stream"]
+    connection.register("increment", rows)
+    try:
+        connection.execute(f"INSERT OR IGNORE INTO {table} ({columns}) "
+                           f"SELECT DISTINCT ON ({key}) {columns} FROM increment")
+    finally:
+        connection.unregister("increment")
+    return [f"gold.{table}_stream"], last
 
 
 def _extend_calendar(connection: duckdb.DuckDBPyConnection) -> None:
@@ -202,6 +229,22 @@ def _load_quarantine(connection: duckdb.DuckDBPyConnection, settings: Settings) 
     return loaded
 
 
+def _load_operational(connection: duckdb.DuckDBPyConnection, settings: Settings, locate: Callable[[str], str],
+                      tables: list[str]) -> dict[str, list[str]]:
+    """(Re)fill the operational tables, written in place at any time: quarantine, lineage events,
+    data-quality results, ML outputs; return the lake datasets each was loaded from."""
+    sources = {}
+    for table in tables:
+        connection.execute(f"DELETE FROM {table}")
+        if table == QUARANTINE_TABLE:
+            sources[table] = _load_quarantine(connection, settings)
+        elif table == LINEAGE_EVENTS_TABLE:
+            load_lineage_events(connection, settings)
+        else:
+            sources[table] = _load_gold(connection, settings, locate, table, required=False)
+    return sources
+
+
 def _row_counts(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
     return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables}
 
@@ -220,46 +263,127 @@ def _emit_table_runs(settings: Settings, parent: JobRun, sources: dict[str, list
                 run.output(f"warehouse.{table}", rows=counts[table], schema=schemas[table])
 
 
-def build_warehouse(settings: Settings) -> dict[str, int]:
-    """(Re)create the warehouse file from sql/ddl and the gold layer; return rows per table.
+@dataclass(frozen=True)
+class _Record:
+    """What a warehouse file was built from: the gold publication, the DDL, and the last batch of
+    each streamed fact it holds."""
+
+    publication: dict | None
+    ddl: str
+    star_tables: list[str]
+    operational_tables: list[str]
+    stream_batches: dict[str, int | None]
+
+    def extends(self, settings: Settings, published: publication.Publication | None) -> bool:
+        """Whether a copy of the file this record describes, given what the stream added since,
+        is what a build from nothing would give now: the same publication and DDL, and each
+        streamed fact's folder still reaching the batch recorded (a stream started again from
+        nothing, with its folder emptied, does not; one that has already passed that batch is
+        not told apart: `rtdp warehouse --full`)."""
+        return (published is not None and self.publication == asdict(published) and self.ddl == _ddl_digest()
+                and all(batch is None or _reaches(last_batch(settings, _stream_folder(settings, table)), batch)
+                        for table, batch in self.stream_batches.items()))
+
+
+def _reaches(last: int | None, batch: int) -> bool:
+    return last is not None and last >= batch
+
+
+def _record_path(settings: Settings) -> Path:
+    return settings.warehouse_path.with_suffix(".loads.json")
+
+
+def _ddl_digest() -> str:
+    """Of every file of sql/ddl: a changed table or view makes the next build start from nothing."""
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sorted((sql_dir() / "ddl").glob("*.sql")))).hexdigest()
+
+
+def _read_record(settings: Settings) -> _Record | None:
+    path = _record_path(settings)
+    if not (settings.warehouse_path.is_file() and path.is_file()):
+        return None
+    try:
+        return _Record(**json.loads(path.read_text()))
+    except (ValueError, TypeError):
+        return None  # unreadable: rebuild from nothing
+
+
+def loaded_batch(settings: Settings, table: str) -> int | None:
+    """The last micro-batch of streamed fact `table` the warehouse holds, as its record says (None:
+    no record, or no batch). Read it before opening the file: the file is then at least as new."""
+    record = _read_record(settings)
+    return record.stream_batches.get(table) if record else None
+
+
+@contextmanager
+def _building_alone(settings: Settings) -> Iterator[None]:
+    """One build of a warehouse at a time (the daily batch, a refresh, a learner's `rtdp warehouse`):
+    a refresh copies the file it extends, so two at once could swap in an older copy."""
+    folder = settings.warehouse_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def build_warehouse(settings: Settings, full: bool = False) -> dict[str, int]:
+    """Bring the warehouse file up to date with sql/ddl and the gold layer; return rows per table.
 
     Every table of star_schema.sql must have a gold folder (PlatformError otherwise); the
     operational tables (data-quality results, ML outputs) stay empty when their folder is
     absent, quarantine is the union of all quarantine dataset folders and lineage_events holds
-    the OpenLineage events file. Emits the lineage of the build (see the module docstring).
+    the OpenLineage events file. Refreshes a copy of the current file when it allows (see the
+    module docstring) unless `full`. Emits the lineage of the build.
     """
-    with job_run(settings, "warehouse") as lineage:
-        counts, sources, schemas = _build(settings)
+    if _reads_object_store(settings):
+        _object_store_keys()  # one clear line before anything is read
+    with _building_alone(settings), job_run(settings, "warehouse") as lineage:
+        published = publication.current(settings)
+        record = None if full else _read_record(settings)
+        if record and record.extends(settings, published):
+            counts, sources, schemas, record = _build(settings, published, record)
+        else:
+            counts, sources, schemas, record = _build(settings, published)
+        # Written after the swap: a crash between the two leaves a record behind the file, and a
+        # refresh from it reads some batches again, which loading by key makes harmless.
+        _record_path(settings).write_text(json.dumps(asdict(record)))
         _emit_table_runs(settings, lineage, sources, counts, schemas)
     return counts
 
 
-def _build(settings: Settings) -> tuple[dict[str, int], dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
-    """Build the file; return rows per table, the lake datasets each table was loaded from and
-    each table's columns with their types."""
+def _build(settings: Settings, published: publication.Publication | None, extend: _Record | None = None) -> tuple[
+        dict[str, int], dict[str, list[str]], dict[str, list[tuple[str, str]]], _Record]:
+    """Build the file from nothing, or from a copy of the current one that `extend` describes;
+    return rows per table, the lake datasets each table was loaded from, each table's columns
+    with their types and the record of the new file."""
     target = settings.warehouse_path
-    target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(target.name + ".building")
     _remove(building)
     try:
+        if extend:
+            shutil.copyfile(target, building)
         connection = connect(building)
         try:
-            if any(storage.is_s3(settings.layer_uri(layer)) for layer in ("gold", "quarantine")):
+            if _reads_object_store(settings):
                 attach_object_store(connection, settings)
-            star_tables = _execute_ddl(connection, STAR_SCHEMA_DDL)
-            operational_tables = _execute_ddl(connection, OPERATIONS_DDL)
-            locate = publication.locator(settings)
-            sources = {table: _load_gold(connection, settings, locate, table, required=True) for table in star_tables}
+            locate = publication.locator_of(settings, published)
+            if extend:
+                star_tables, operational_tables = extend.star_tables, extend.operational_tables
+                sources = {table: [] for table in star_tables}
+                batches = dict(extend.stream_batches)
+            else:
+                star_tables = _execute_ddl(connection, STAR_SCHEMA_DDL)
+                operational_tables = _execute_ddl(connection, OPERATIONS_DDL)
+                sources = {table: _load_gold(connection, settings, locate, table, required=True) for table in star_tables}
+                batches = {}
             for table, key in STREAM_INCREMENTS.items():
-                sources[table] += _load_stream_increments(connection, settings, table, key)
+                read, batches[table] = _load_stream_increments(connection, settings, table, key, batches.get(table))
+                sources[table] += read
             _extend_calendar(connection)
-            for table in operational_tables:
-                if table == QUARANTINE_TABLE:
-                    sources[table] = _load_quarantine(connection, settings)
-                elif table == LINEAGE_EVENTS_TABLE:
-                    load_lineage_events(connection, settings)
-                else:
-                    sources[table] = _load_gold(connection, settings, locate, table, required=False)
+            sources |= _load_operational(connection, settings, locate, operational_tables)
             tables = star_tables + operational_tables
             counts = _row_counts(connection, tables)
             schemas = {table: _column_types(connection, table) for table in tables}
@@ -272,4 +396,5 @@ def _build(settings: Settings) -> tuple[dict[str, int], dict[str, list[str]], di
     # A write-ahead log left by an interrupted older build would be replayed onto the new file.
     Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(building, target)
-    return counts, sources, schemas
+    record = _Record(asdict(published) if published else None, _ddl_digest(), star_tables, operational_tables, batches)
+    return counts, sources, schemas, record

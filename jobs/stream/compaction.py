@@ -10,7 +10,9 @@ twice or misses one.
                                                  compacted file instead of the batches' own files
 
 `<folder>` is a day of a streamed bronze or silver dataset (`event_date=D`) or the gold folder of
-a streamed fact. A compacted file that has reached `TARGET_BYTES` is left as it is; the batches
+a streamed fact. A compacted file holds its parts' rows in batch order and says in its metadata
+(`BATCH_ROWS`) how many rows each batch has, so `rows_after` can hand a reader only the rows of
+the batches it has not read yet. A compacted file that has reached `TARGET_BYTES` is left as it is; the batches
 after it go into the next one, so a round rewrites only what came since the last full file and
 its cost does not grow with the folder. A compaction:
 
@@ -31,10 +33,10 @@ import json
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-import pyarrow.dataset as ds
+import pyarrow as pa
 import pyarrow.parquet as pq
 from pyarrow import fs
 
@@ -51,6 +53,8 @@ COMMITS = "_compaction"
 # A compacted file this large is full: later batches start the next (large enough for readers,
 # small enough that rewriting the newest file stays cheap).
 TARGET_BYTES = 128 * 2**20
+# Key of a compacted file's metadata: [[batch, rows], ...] in the order of its rows.
+BATCH_ROWS = b"rtdp.batch_rows"
 _BATCH_FOLDER = re.compile(r"^batch_id=(\d+)$")
 _COMPACTED = re.compile(r"^compacted-(\d+)-(\d+)\.parquet$")
 _COMMIT = re.compile(r"^(\d+)-(\d+)\.json$")
@@ -103,15 +107,74 @@ def _list(settings: Settings, folder: str) -> _Listing:
     return listing
 
 
+def _readable(listing: _Listing) -> list[tuple[tuple[int, int], str]]:
+    """The files a reader takes, each row once, with the batches each holds, in batch order."""
+    wanted = [((batch, batch), path) for batch, paths in listing.own.items() if not listing.covered(batch) for path in paths]
+    wanted += [(span, path) for span, path in listing.compacted.items()
+               if not listing.unfinished(span) and not listing.superseded(span)]
+    return sorted(wanted, key=lambda item: (item[0][1], item[1]))
+
+
 def batch_files(settings: Settings, folder: str, through: int | None = None, before: int | None = None) -> list[str]:
     """The Parquet files (filesystem paths) that hold `folder`'s batches, each row once: the
     batches up to `through` and below `before` when given (a compacted file counts as its last)."""
-    listing = _list(settings, folder)
-    wanted = [(batch, path) for batch, paths in listing.own.items() if not listing.covered(batch) for path in paths]
-    wanted += [(span[1], path) for span, path in listing.compacted.items()
-               if not listing.unfinished(span) and not listing.superseded(span)]
-    return [path for batch, path in sorted(wanted)
+    return [path for (_, batch), path in _readable(_list(settings, folder))
             if (through is None or batch <= through) and (before is None or batch < before)]
+
+
+def last_batch(settings: Settings, folder: str) -> int | None:
+    """The last batch a reader of `folder` finds (None for a folder without batches)."""
+    readable = _readable(_list(settings, folder))
+    return readable[-1][0][1] if readable else None
+
+
+def _batch_rows(parquet: pq.ParquetFile, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """[(batch, rows), ...] of a file in the order of its rows; a file without BATCH_ROWS counts
+    as its last batch."""
+    recorded = (parquet.schema_arrow.metadata or {}).get(BATCH_ROWS)
+    return [tuple(pair) for pair in json.loads(recorded)] if recorded else [(span[1], parquet.metadata.num_rows)]
+
+
+def _rows_from(parquet: pq.ParquetFile, skip: int) -> Iterator[pa.RecordBatch]:
+    """The file's rows after its first `skip`, without reading the row groups before them."""
+    groups = []
+    for group in range(parquet.num_row_groups):
+        rows = parquet.metadata.row_group(group).num_rows
+        if skip >= rows and not groups:
+            skip -= rows
+        else:
+            groups.append(group)
+    for batch in parquet.iter_batches(row_groups=groups) if groups else ():
+        if skip:
+            batch, skip = batch.slice(min(skip, batch.num_rows)), max(0, skip - batch.num_rows)
+        if batch.num_rows:
+            yield batch
+
+
+def rows_after(settings: Settings, folder: str, after: int | None = None,
+               through: int | None = None) -> tuple[pa.RecordBatchReader | None, int | None]:
+    """The rows of `folder`'s batches after batch `after` (all when None) and up to `through`
+    (when given), each once, read as they stream, and the last batch they reach; (None, None)
+    when there are none.
+
+    A compacted file that also holds batches up to `after` is read from the first row after
+    them, so a reader that comes back for what is new reads only what is new.
+    """
+    filesystem, _ = storage.filesystem(settings, folder)
+    files = [(span, path) for span, path in _readable(_list(settings, folder))
+             if (after is None or span[1] > after) and (through is None or span[1] <= through)]
+    if not files:
+        return None, None
+    opened = [(span, pq.ParquetFile(path, filesystem=filesystem)) for span, path in files]
+    schema = opened[0][1].schema_arrow.remove_metadata()
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for span, parquet in opened:
+            skip = sum(rows for batch, rows in _batch_rows(parquet, span) if after is not None and batch <= after)
+            for batch in _rows_from(parquet, skip):
+                yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches()), files[-1][0][1]
 
 
 @dataclass(frozen=True)
@@ -163,11 +226,15 @@ def _write_and_commit(settings: Settings, folder: str, listing: _Listing, throug
     first, last = min(span[0] for span, _ in parts), max(span[1] for span, _ in parts)
     files = [part for _, part in parts]
     target = f"{path}/batch_id={last}/compacted-{first}-{last}.parquet"
-    source = ds.dataset(files, filesystem=filesystem, format="parquet")
-    expected = sum(fragment.count_rows() for fragment in source.get_fragments())
-    with pq.ParquetWriter(target, source.schema, filesystem=filesystem, compression="snappy") as writer:
-        for record_batch in source.to_batches():
-            writer.write_batch(record_batch)
+    sources = [(span, pq.ParquetFile(part, filesystem=filesystem)) for span, part in parts]
+    batch_rows = [pair for span, source in sources for pair in _batch_rows(source, span)]
+    expected = sum(rows for _, rows in batch_rows)
+    schema = sources[0][1].schema_arrow
+    schema = schema.with_metadata({**(schema.metadata or {}), BATCH_ROWS: json.dumps(batch_rows).encode()})
+    with pq.ParquetWriter(target, schema, filesystem=filesystem, compression="snappy") as writer:
+        for _, source in sources:  # part by part, so the rows keep the order BATCH_ROWS states
+            for record_batch in source.iter_batches():
+                writer.write_batch(pa.RecordBatch.from_arrays(record_batch.columns, schema=schema))
     written = pq.ParquetFile(target, filesystem=filesystem).metadata.num_rows
     if written != expected:  # never commit a file that lost rows
         filesystem.delete_file(target)

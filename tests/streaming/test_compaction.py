@@ -126,3 +126,45 @@ def test_a_full_compacted_file_is_left_and_the_batches_after_it_start_the_next(l
     assert (merged.first, merged.last) == (0, 5)
     assert _files(folder) == ["batch_id=5/compacted-0-5.parquet"]
     assert _read(local_settings, folder) == sorted([*EVERY_ID, "e5-0"])
+
+
+def _ids_after(settings, folder: Path, after: int | None) -> tuple[list[str], int | None]:
+    rows, last = compaction.rows_after(settings, str(folder), after)
+    return (sorted(rows.read_all().column("event_id").to_pylist()) if rows else []), last
+
+
+def _ids_of(*batches: int) -> list[str]:
+    return sorted(f"e{batch}-{n}" for batch in batches for n in range(batch + 1))
+
+
+def test_a_reader_coming_back_gets_only_the_batches_since_even_inside_a_compacted_file(local_settings, folder):
+    assert _ids_after(local_settings, folder, None) == (EVERY_ID, 4)
+    assert _ids_after(local_settings, folder, 1) == (_ids_of(2, 3, 4), 4)
+    compact_folders(local_settings, [str(folder)], through=3, grace_s=0)
+    # Batches 0-3 are one file now: a reader that had read up to batch 1 gets 2 and 3 from it.
+    assert _ids_after(local_settings, folder, 1) == (_ids_of(2, 3, 4), 4)
+    assert _ids_after(local_settings, folder, 3) == (_ids_of(4), 4)
+    assert _ids_after(local_settings, folder, 4) == ([], None)
+    # Merged again with later batches, the file still knows where each batch's rows start.
+    _batch(folder, 5, ["e5-0"])
+    compact_folders(local_settings, [str(folder)], through=5, grace_s=0)
+    assert _files(folder) == ["batch_id=5/compacted-0-5.parquet"]
+    assert _ids_after(local_settings, folder, 2) == (sorted([*_ids_of(3, 4), "e5-0"]), 5)
+    assert _ids_after(local_settings, folder, None) == (sorted([*EVERY_ID, "e5-0"]), 5)
+
+
+def test_a_compacted_file_without_batch_rows_is_read_whole_unless_every_batch_in_it_was_read(local_settings, folder):
+    # As compacted before its files said where each batch starts: counted as its last batch.
+    compact_folders(local_settings, [str(folder)], through=3, grace_s=0)
+    compacted = folder / "batch_id=3" / "compacted-0-3.parquet"
+    pq.write_table(pq.ParquetFile(compacted).read().replace_schema_metadata(None), compacted)
+    assert _ids_after(local_settings, folder, 1) == (EVERY_ID, 4)
+    assert _ids_after(local_settings, folder, 3) == (_ids_of(4), 4)
+
+
+def test_rows_are_skipped_by_row_group_and_then_inside_one(tmp_path):
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"n": list(range(10))}), path, row_group_size=4)
+    parquet = pq.ParquetFile(path)
+    for skip in range(11):
+        assert [n for batch in compaction._rows_from(parquet, skip) for n in batch.column("n").to_pylist()] == list(range(skip, 10))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -15,6 +16,7 @@ from jobs.errors import PlatformError
 from jobs.model.contracts import TRANSACTION
 from jobs.resources import sql_dir
 from jobs.serve.dashboard import figures
+from jobs.serve.dashboard import snapshot as snapshot_module
 from jobs.serve.dashboard.snapshot import STREAMED_TOPIC, snapshot
 from jobs.serve.warehouse import connect
 from jobs.stream.layout import stream_layout
@@ -103,6 +105,16 @@ def test_the_overview_counts_today_from_the_warehouse_and_the_finished_stream_ba
     assert view.stream.last_batch == 1
     assert view.dead_letters == {"late_event": 1, "schema_violation": 2}
     assert view.quarantine == {"negative_amount": 1, "unknown_account": 2}
+
+
+def test_the_overview_reads_only_the_stream_batches_after_the_last_one_the_warehouse_loaded(platform, monkeypatch):
+    # As if the warehouse's last refresh had loaded batch 0 (T5 and S1): its file is not read again.
+    monkeypatch.setattr(snapshot_module, "loaded_batch", lambda settings, table: 0)
+    layout = stream_layout(platform, STREAMED_TOPIC, TRANSACTION)
+    (Path(layout.gold) / "batch_id=0" / "part-0.parquet").write_bytes(b"not parquet: never read")
+    with snapshot(platform) as snap:
+        view = figures.overview(snap, NOW)
+    assert view.revenue_today == pytest.approx(20.00 + 2.25)  # S1 is left to the warehouse, which holds batch 0
 
 
 def test_the_overview_shows_the_stream_s_last_minute_from_its_batches_progress(platform):

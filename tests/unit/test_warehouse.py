@@ -16,7 +16,9 @@ import pytest
 from jobs import storage
 from jobs.errors import PlatformError
 from jobs.resources import sql_dir
-from jobs.serve.warehouse import attach_object_store, build_warehouse, connect
+from jobs.serve import publication, warehouse
+from jobs.serve.warehouse import attach_object_store, build_warehouse, connect, loaded_batch
+from jobs.stream.compaction import rows_after
 
 pytestmark = pytest.mark.unit
 
@@ -76,10 +78,10 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return buffer.getvalue()
 
 
-def write_gold(settings, skip: tuple[str, ...] = ()) -> None:
+def write_gold(settings, skip: tuple[str, ...] = (), rows_of: dict | None = None, gold: str | None = None) -> None:
     """The gold and quarantine layers as the Spark jobs write them: a folder of part files per table."""
-    gold, quarantine = settings.layer_uri("gold"), settings.layer_uri("quarantine")
-    for table, rows in GOLD_ROWS.items():
+    gold, quarantine = gold or settings.layer_uri("gold"), settings.layer_uri("quarantine")
+    for table, rows in (rows_of or GOLD_ROWS).items():
         if table in skip:
             continue
         data = pa.Table.from_pylist(rows, schema=ddl_schema(table))
@@ -91,6 +93,30 @@ def write_gold(settings, skip: tuple[str, ...] = ()) -> None:
     for dataset, rows in QUARANTINE_ROWS.items():
         data = pa.Table.from_pylist(rows, schema=ddl_schema("quarantine"))
         storage.write_bytes(settings, storage.join(quarantine, dataset, "part-00000.parquet"), parquet_bytes(data))
+
+
+def publish_gold(settings, run_id: str, rows_of: dict | None = None) -> None:
+    """The star schema as the gold job publishes it: a folder of its own, then the pointer."""
+    folder = publication.new_folder(settings, run_id)
+    write_gold(settings, rows_of=rows_of, gold=folder)
+    publication.publish(settings, run_id, folder, STAR_TABLES)
+
+
+def stream_batch(settings, batch: int, rows: list[dict]) -> None:
+    """One micro-batch of the streaming job's transactions, as it writes gold."""
+    folder = storage.join(settings.layer_uri("gold"), "fact_transaction_stream", f"batch_id={batch}")
+    storage.write_bytes(settings, storage.join(folder, "part-0.parquet"),
+                        parquet_bytes(pa.Table.from_pylist(rows, schema=ddl_schema("fact_transaction"))))
+
+
+def streamed(transaction_id: str, amount: str, day: int = 31) -> dict:
+    return dict(GOLD_ROWS["fact_transaction"][0], transaction_id=transaction_id, amount=Decimal(amount),
+                date_key=20250300 + day, transaction_ts=dt.datetime(2025, 3, day, 12))
+
+
+def warehouse_rows(settings, sql: str) -> list[tuple]:
+    with connect(settings.warehouse_path, read_only=True) as warehouse:
+        return sorted(warehouse.sql(sql).fetchall())
 
 
 def expected_counts() -> dict[str, int]:
@@ -109,9 +135,9 @@ def test_builds_every_ddl_table_from_gold_and_leaves_absent_optional_tables_empt
 
     assert counts == expected_counts()
     warehouse = local_settings.warehouse_path
-    # No temporary file left; the lineage events file lives beside the warehouse.
+    # No temporary file left; the lineage events file and the build's record live beside the warehouse.
     assert sorted(path.name for path in warehouse.parent.iterdir()) == sorted(
-        [warehouse.name, local_settings.lineage_events_path.name])
+        [warehouse.name, local_settings.lineage_events_path.name, "platform.loads.json"])
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         amount, ts = connection.execute("SELECT amount, transaction_ts FROM fact_transaction WHERE transaction_id = 'T0'").fetchone()
         reasons = dict(connection.execute("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason").fetchall())
@@ -147,8 +173,11 @@ def test_stream_micro_batches_extend_fact_transaction_without_double_counting(lo
             (dt.date(2025, 12, 27), 4, "December", 52, 6, "Saturday", True)]
 
 
-def test_rebuilding_replaces_the_warehouse_instead_of_appending(local_settings):
-    write_gold(local_settings)
+# Gold written in place is read anew by every build; a publication lets a build refresh a copy.
+@pytest.mark.parametrize("lay_out", [write_gold, lambda settings: publish_gold(settings, "gold-1")],
+                         ids=["in-place", "published"])
+def test_rebuilding_replaces_the_warehouse_instead_of_appending(local_settings, lay_out):
+    lay_out(local_settings)
     build_warehouse(local_settings)
     extra = pa.Table.from_pylist([{"transaction_id": "T0", "anomaly_score": 0.9, "is_anomaly": True, "model_version": "m1"}],
                                  schema=ddl_schema("ml_anomaly_scores"))
@@ -162,6 +191,65 @@ def test_rebuilding_replaces_the_warehouse_instead_of_appending(local_settings):
     expected = {**expected_counts(), "ml_anomaly_scores": 1}
     expected.pop("lineage_events")
     assert counts == expected
+
+
+FACTS = "SELECT transaction_id, amount, date_key FROM fact_transaction"
+CALENDAR = "SELECT date_key, full_date FROM dim_date"
+
+
+def test_a_refresh_adds_only_the_stream_batches_since_the_last_build_and_equals_a_rebuild(local_settings, monkeypatch):
+    publish_gold(local_settings, "gold-1")
+    stream_batch(local_settings, 0, [streamed("S1", "10.00"), streamed("S2", "20.00")])
+    stream_batch(local_settings, 1, [streamed("S3", "30.00")])
+    build_warehouse(local_settings)
+    # Batch 2: a new day, and T0 replayed (the copy the batch pipeline loaded wins).
+    stream_batch(local_settings, 2, [streamed("S4", "40.00", day=30), streamed("T0", "1.00")])
+    asked = []
+    monkeypatch.setattr(warehouse, "rows_after", lambda *args: asked.append(args[2]) or rows_after(*args))
+
+    refreshed = build_warehouse(local_settings)
+
+    assert asked == [1]  # the stream's rows read from batch 2 on
+    assert loaded_batch(local_settings, "fact_transaction") == 2  # what the dashboard reads after
+    transactions = [(row["transaction_id"], row["amount"], row["date_key"]) for row in GOLD_ROWS["fact_transaction"]]
+    expected = sorted([*transactions, ("S1", Decimal("10.00"), 20250331), ("S2", Decimal("20.00"), 20250331),
+                       ("S3", Decimal("30.00"), 20250331), ("S4", Decimal("40.00"), 20250330)])
+    assert warehouse_rows(local_settings, FACTS) == expected
+    assert warehouse_rows(local_settings, CALENDAR) == [(20250330, dt.date(2025, 3, 30)), (20250331, dt.date(2025, 3, 31))]
+    calendar = warehouse_rows(local_settings, CALENDAR)
+    rebuilt = build_warehouse(local_settings, full=True)
+    assert rebuilt.pop("lineage_events") > refreshed.pop("lineage_events")  # the refresh's own events too
+    assert rebuilt == refreshed
+    assert asked == [1, None]  # from nothing, every batch
+    assert (warehouse_rows(local_settings, FACTS), warehouse_rows(local_settings, CALENDAR)) == (expected, calendar)
+
+
+def test_a_new_publication_rebuilds_the_star_schema_from_nothing(local_settings):
+    publish_gold(local_settings, "gold-1")
+    stream_batch(local_settings, 0, [streamed("S1", "10.00")])
+    build_warehouse(local_settings)
+    renamed = {**GOLD_ROWS, "dim_product": [dict(GOLD_ROWS["dim_product"][0], product_name="Laptop Pro")]}
+    publish_gold(local_settings, "gold-2", rows_of=renamed)
+
+    build_warehouse(local_settings)
+
+    assert warehouse_rows(local_settings, "SELECT product_name FROM dim_product") == [("Laptop Pro",)]
+    assert ("S1",) in warehouse_rows(local_settings, "SELECT transaction_id FROM fact_transaction")
+
+
+def test_a_stream_started_again_from_its_first_batch_rebuilds_from_nothing(local_settings):
+    publish_gold(local_settings, "gold-1")
+    for batch in range(3):
+        stream_batch(local_settings, batch, [streamed(f"S{batch}", "10.00")])
+    build_warehouse(local_settings)
+    storage.delete_dir(local_settings, storage.join(local_settings.layer_uri("gold"), "fact_transaction_stream"))
+    stream_batch(local_settings, 0, [streamed("R0", "10.00")])
+
+    build_warehouse(local_settings)
+
+    streamed_ids = [row for row in warehouse_rows(local_settings, "SELECT transaction_id FROM fact_transaction")
+                    if not row[0].startswith("T")]
+    assert streamed_ids == [("R0",)]
 
 
 def test_timestamps_written_as_utc_instants_land_unchanged(local_settings):
@@ -197,7 +285,7 @@ def test_missing_required_gold_table_is_one_line_and_keeps_the_previous_warehous
     assert str(error.value) == f"gold table fact_transaction not found at {folder}: run `rtdp gold` first"
     warehouse = local_settings.warehouse_path
     assert sorted(path.name for path in warehouse.parent.iterdir()) == sorted(
-        [warehouse.name, local_settings.lineage_events_path.name])
+        [warehouse.name, local_settings.lineage_events_path.name, "platform.loads.json"])
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT COUNT(*) FROM fact_transaction").fetchone()[0] == len(GOLD_ROWS["fact_transaction"])
 

@@ -10,6 +10,7 @@ output of that batch, so a batch being written never shows.
 
 Views of the snapshot (the warehouse's tables stay readable under their own names):
     live_transactions   fact_transaction plus the streamed facts the warehouse does not hold yet
+                        (read from the batches after the last one the warehouse loaded)
     stream_records      every streamed record as received (bronze): Kafka timestamp, ingest time
     stream_rejects      the stream's quarantine: one row per rejected event with its reason
 """
@@ -28,8 +29,8 @@ from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.contracts import TRANSACTION
-from jobs.serve.warehouse import attach_object_store, connect, sql_literal
-from jobs.stream.compaction import batch_files
+from jobs.serve.warehouse import attach_object_store, connect, loaded_batch, sql_literal
+from jobs.stream.compaction import batch_files, rows_after
 from jobs.stream.layout import stream_layout
 from jobs.stream.progress import BatchProgress, latest_progress, progress_since
 from jobs.stream.status import WINDOW
@@ -67,11 +68,13 @@ def _view(connection: duckdb.DuckDBPyConnection, name: str, files: list[str], se
         connection.execute(f"CREATE TEMP VIEW {name} AS {empty} LIMIT 0")
 
 
-def _stream_views(connection: duckdb.DuckDBPyConnection, settings: Settings) -> StreamPosition:
+def _stream_views(connection: duckdb.DuckDBPyConnection, settings: Settings, loaded: int | None) -> StreamPosition:
+    """The views of the stream up to its newest finished batch; the streamed facts only after
+    `loaded`, the last batch the warehouse holds."""
     layout = stream_layout(settings, STREAMED_TOPIC, TRANSACTION)
     progress = latest_progress(settings, layout.progress)
     last = progress.batch_id if progress else -1
-    gold = _batch_files(settings, layout.gold, last) if layout.gold else []
+    facts, _ = rows_after(settings, layout.gold, after=loaded, through=last) if layout.gold else (None, None)
     bronze = [file for day in storage.subfolders(settings, layout.bronze)
               for file in _batch_files(settings, storage.join(layout.bronze, day), last)]
     rejects = [file for file in _files(settings, layout.quarantine)
@@ -79,7 +82,11 @@ def _stream_views(connection: duckdb.DuckDBPyConnection, settings: Settings) -> 
     columns = ", ".join(f'"{name}"' for (name,) in connection.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = 'warehouse' AND table_name = 'fact_transaction' "
         "ORDER BY column_index").fetchall())
-    _view(connection, "streamed_facts", gold, columns, f"SELECT {columns} FROM fact_transaction")
+    if facts is not None:
+        connection.register("streamed_rows", facts.read_all())
+        connection.execute(f"CREATE TEMP VIEW streamed_facts AS SELECT {columns} FROM streamed_rows")
+    else:
+        connection.execute(f"CREATE TEMP VIEW streamed_facts AS SELECT {columns} FROM fact_transaction LIMIT 0")
     connection.execute(
         f"CREATE TEMP VIEW live_transactions AS SELECT {columns} FROM fact_transaction UNION ALL "
         f"SELECT DISTINCT ON (transaction_id) {columns} FROM streamed_facts AS streamed "
@@ -114,9 +121,10 @@ def snapshot(settings: Settings) -> Iterator[Snapshot]:
     try:
         if any(storage.is_s3(settings.layer_uri(layer)) for layer in ("bronze", "gold", "quarantine")):
             attach_object_store(connection, settings)
+        loaded = loaded_batch(settings, "fact_transaction")  # before the file: see loaded_batch
         built_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
         connection.execute(f"ATTACH {sql_literal(str(path))} AS warehouse (READ_ONLY)")
         connection.execute("USE warehouse")
-        yield Snapshot(connection, _stream_views(connection, settings), built_at)
+        yield Snapshot(connection, _stream_views(connection, settings, loaded), built_at)
     finally:
         connection.close()
