@@ -103,7 +103,7 @@ def _delete_topics(settings: Settings, prefix: str) -> None:
 
 
 def _lake(base: Settings, folder: str, name: str) -> Settings:
-    """`base` with every lake layer and the warehouse in a place of its own: under `folder`
+    """`base` with every lake layer, the warehouse and its lineage events in a place of its own: under `folder`
     (local) or `name` (S3; the warehouse is a local file in any case)."""
     if base.env == "local":
         layers = {f"{layer}_uri": f"{folder}/{name}/{layer}" for layer in LAKE_LAYERS}
@@ -111,7 +111,10 @@ def _lake(base: Settings, folder: str, name: str) -> Settings:
         layers = {f"{layer}_uri": storage.join(base.layer_uri(layer), name) for layer in LAKE_LAYERS}
     warehouse = base.warehouse.model_copy(update={"path": f"{folder}/{name}/warehouse/warehouse.duckdb",
                                                   "reports_dir": f"{folder}/{name}/reports"})
-    return base.model_copy(update={"storage": base.storage.model_copy(update=layers), "warehouse": warehouse})
+    # The lineage events too: the warehouse refresh loads them, and the project's own file is not the bench's.
+    lineage = base.lineage.model_copy(update={"events_path": f"{folder}/{name}/warehouse/lineage_events.jsonl"})
+    return base.model_copy(update={"storage": base.storage.model_copy(update=layers), "warehouse": warehouse,
+                                   "lineage": lineage})
 
 
 def _copy_lake(source: Settings, target: Settings) -> None:

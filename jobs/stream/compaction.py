@@ -129,9 +129,9 @@ def last_batch(settings: Settings, folder: str) -> int | None:
 
 
 def _batch_rows(parquet: pq.ParquetFile, span: tuple[int, int]) -> list[tuple[int, int]]:
-    """[(batch, rows), ...] of a file in the order of its rows; a file without BATCH_ROWS counts
-    as its last batch."""
-    recorded = (parquet.schema_arrow.metadata or {}).get(BATCH_ROWS)
+    """[(batch, rows), ...] of a file in the order of its rows; a file of one batch, or without
+    BATCH_ROWS, counts as its last batch."""
+    recorded = (parquet.schema_arrow.metadata or {}).get(BATCH_ROWS) if span[0] < span[1] else None
     return [tuple(pair) for pair in json.loads(recorded)] if recorded else [(span[1], parquet.metadata.num_rows)]
 
 

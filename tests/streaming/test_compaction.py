@@ -162,6 +162,14 @@ def test_a_compacted_file_without_batch_rows_is_read_whole_unless_every_batch_in
     assert _ids_after(local_settings, folder, 3) == (_ids_of(4), 4)
 
 
+def test_a_batch_s_own_file_counts_as_its_batch_whatever_metadata_it_carries(local_settings, folder):
+    # E.g. a file made from a compacted one: its BATCH_ROWS speak of other batches.
+    own = folder / "batch_id=4" / "part-00000-0004.snappy.parquet"
+    table = pq.ParquetFile(own).read()
+    pq.write_table(table.replace_schema_metadata({compaction.BATCH_ROWS: b"[[0, 5]]"}), own)
+    assert _ids_after(local_settings, folder, 3) == (_ids_of(4), 4)
+
+
 def test_rows_are_skipped_by_row_group_and_then_inside_one(tmp_path):
     path = tmp_path / "rows.parquet"
     pq.write_table(pa.table({"n": list(range(10))}), path, row_group_size=4)
