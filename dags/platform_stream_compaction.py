@@ -4,8 +4,9 @@ Calls `jobs.stream.compaction.compact_streams` for the platform environment (wha
 compact` runs): in each day of the streamed bronze and silver datasets and in the streamed gold
 fact, the files of the micro-batches before the stream's last one join the folder's newest compacted
 file (until it reaches jobs.stream.compaction.TARGET_BYTES; then a new one starts). It runs beside
-the streaming job: readers that list the layers through `jobs.stream.compaction.batch_files` (the
-warehouse, the dashboard, the stream itself) never see a row twice or miss one. Without it, a
+the streaming job: readers that list the layers through `jobs.stream.compaction.batch_files` or
+read them through `rows_after` (the warehouse, the dashboard, the stream itself) never see a row
+twice or miss one. Without it, a
 stream at one micro-batch a second adds about 3,600 small files an hour to each layer.
 """
 

@@ -1,7 +1,7 @@
 """Compaction of the streamed layers: a stream's micro-batch folders (`batch_id=N/`, a small
 file each) rewritten, with what earlier compactions made of them, into few large files, beside
-the running stream, so that a reader that lists the files through `batch_files` never sees a row
-twice or misses one.
+the running stream, so that a reader that lists the files through `batch_files` (or reads them
+through `rows_after`) never sees a row twice or misses one.
 
     <folder>/batch_id=N/part-...parquet          a micro-batch's own file, as the stream wrote it
     <folder>/batch_id=B/compacted-A-B.parquet    batches A..B in one file, in B's folder (a reader
