@@ -17,13 +17,11 @@ has run. `--full` (or a new publication) rebuilds from nothing.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,6 +32,7 @@ import duckdb
 from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
+from jobs.operate.stack.processes import exclusive
 from jobs.resources import sql_dir
 from jobs.serve import publication
 from jobs.stream.compaction import last_batch, rows_after
@@ -315,20 +314,6 @@ def loaded_batch(settings: Settings, table: str) -> int | None:
     return record.stream_batches.get(table) if record else None
 
 
-@contextmanager
-def _building_alone(settings: Settings) -> Iterator[None]:
-    """One build of a warehouse at a time (the daily batch, a refresh, a learner's `rtdp warehouse`):
-    a refresh copies the file it extends, so two at once could swap in an older copy."""
-    folder = settings.warehouse_path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)
-
-
 def build_warehouse(settings: Settings, full: bool = False) -> dict[str, int]:
     """Bring the warehouse file up to date with sql/ddl and the gold layer; return rows per table.
 
@@ -340,7 +325,9 @@ def build_warehouse(settings: Settings, full: bool = False) -> dict[str, int]:
     """
     if _reads_object_store(settings):
         _object_store_keys()  # one clear line before anything is read
-    with _building_alone(settings), job_run(settings, "warehouse") as lineage:
+    # One build at a time (the daily batch, a refresh, a learner's `rtdp warehouse`): a refresh
+    # copies the file it extends, so two at once could swap in an older copy.
+    with exclusive(settings.warehouse_path.with_suffix(".lock")), job_run(settings, "warehouse") as lineage:
         published = publication.current(settings)
         record = None if full else _read_record(settings)
         if record and record.extends(settings, published):

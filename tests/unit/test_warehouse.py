@@ -135,9 +135,9 @@ def test_builds_every_ddl_table_from_gold_and_leaves_absent_optional_tables_empt
 
     assert counts == expected_counts()
     warehouse = local_settings.warehouse_path
-    # No temporary file left; the lineage events file and the build's record live beside the warehouse.
+    # No temporary file left; the lineage events file, the build's record and its lock live beside the warehouse.
     assert sorted(path.name for path in warehouse.parent.iterdir()) == sorted(
-        [warehouse.name, local_settings.lineage_events_path.name, "platform.loads.json"])
+        [warehouse.name, local_settings.lineage_events_path.name, "platform.loads.json", "platform.lock"])
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         amount, ts = connection.execute("SELECT amount, transaction_ts FROM fact_transaction WHERE transaction_id = 'T0'").fetchone()
         reasons = dict(connection.execute("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason").fetchall())
@@ -285,7 +285,7 @@ def test_missing_required_gold_table_is_one_line_and_keeps_the_previous_warehous
     assert str(error.value) == f"gold table fact_transaction not found at {folder}: run `rtdp gold` first"
     warehouse = local_settings.warehouse_path
     assert sorted(path.name for path in warehouse.parent.iterdir()) == sorted(
-        [warehouse.name, local_settings.lineage_events_path.name, "platform.loads.json"])
+        [warehouse.name, local_settings.lineage_events_path.name, "platform.loads.json", "platform.lock"])
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT COUNT(*) FROM fact_transaction").fetchone()[0] == len(GOLD_ROWS["fact_transaction"])
 
