@@ -15,6 +15,7 @@ N follows the batch they were last updated by, and from silver otherwise (jobs.s
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.util import inheritable_thread_target
 
 from jobs import storage
 from jobs.config import Settings
@@ -29,7 +31,7 @@ from jobs.model import tables
 from jobs.model.contracts import EventContract
 from jobs.model.reasons import DEAD_LETTER_REASONS
 from jobs.serve.gold_model import build_fact_transaction
-from jobs.stream.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
+from jobs.stream.classify import DETAIL, REASON, bronze_rows, classify, silver_rows
 from jobs.stream.dead_letters import DeadLetter, DeadLetterSink
 from jobs.stream.freshness import histogram
 from jobs.stream.key_rules import KeyRecord
@@ -144,14 +146,15 @@ def _write_gold(target: StreamTarget, silver: DataFrame, batch_id: int) -> None:
 
 
 def process_batch(target: StreamTarget, batch: DataFrame, batch_id: int) -> BatchReport:
-    """Run micro-batch `batch_id` of `target` on the Kafka records in `batch`."""
+    """Run micro-batch `batch_id` of `target` on `batch`: its Kafka records as checked_rows gives
+    them (jobs.stream.job defines that once, in the query)."""
     started = utc_now()
     settings, options = target.settings, target.options
     previous = progress_before(settings, target.layout.progress, batch_id)
     watermark = previous.watermark_after(options.watermark_delay) if previous else None
     offsets = dict(previous.offsets) if previous else {}
     max_event_time = previous.max_event_time if previous else None
-    rows = kafka_rows(batch).persist()
+    rows = batch.persist()
     try:
         tally = _process_rows(target, rows, batch_id, started, watermark)
     finally:
@@ -192,13 +195,18 @@ def _tally(records: list[KeyRecord]) -> _Tally:
 
 def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started: datetime,
                   watermark: datetime | None) -> _Tally:
-    """Write bronze, quarantine, dead letters, gold and silver for the batch's records."""
+    """Write bronze, quarantine, dead letters, gold and silver for the batch's records.
+
+    A write of a micro-batch is a small Spark job whose time is mostly fixed cost (planning,
+    committing files), so two run at once: bronze beside the classification, gold beside silver.
+    Each writes names of batch N only, so their order does not matter to exactly-once."""
     layout = target.layout
-    _overwrite_partitions(bronze_rows(rows, batch_id, started).coalesce(1), layout.bronze,
-                          ["event_date", "batch_id"])
-    classified = classify(rows, target.contract, watermark=watermark, max_future=target.options.max_future,
-                          seen=target.recent_keys.before(batch_id, watermark), known=target.silver_keys.keys())
-    try:
+    inherit = inheritable_thread_target(rows.sparkSession)  # the Spark properties of this thread
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rtdp-batch-write") as beside:
+        bronze = beside.submit(inherit(_overwrite_partitions),
+                               bronze_rows(rows, batch_id, started).coalesce(1), layout.bronze, ["event_date", "batch_id"])
+        classified = classify(rows, target.contract, watermark=watermark, max_future=target.options.max_future,
+                              seen=target.recent_keys.before(batch_id, watermark), known=target.silver_keys.keys())
         tally = _tally(classified.records)
         if any(reason is not None for reason in tally.outcome):
             rejects = classified.frame.filter(F.col(REASON).isNotNull()) \
@@ -208,10 +216,10 @@ def _process_rows(target: StreamTarget, rows: DataFrame, batch_id: int, started:
             target.dead_letters.send(_dead_letters(rejects, batch_id))
         if tally.outcome[None]:
             silver = silver_rows(classified.frame, target.contract, batch_id, started)
-            if layout.gold:
-                _write_gold(target, silver, batch_id)
+            gold = beside.submit(inherit(_write_gold), target, silver, batch_id) if layout.gold else None
             _overwrite_partitions(silver.coalesce(1), layout.silver, ["event_date", "batch_id"])
-        target.recent_keys.add(batch_id, tally.accepted)
-    finally:
-        classified.unpersist()
+            if gold:
+                gold.result()
+        bronze.result()
+    target.recent_keys.add(batch_id, tally.accepted)
     return tally

@@ -11,20 +11,20 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
-from pyspark.sql.functions import pandas_udf
 
-from jobs.model.contracts import CONTRACTS, EventContract, check_event
+from jobs.model.contracts import EventContract, check_event
 from jobs.model.reasons import SCHEMA_VIOLATION
 from jobs.model.references import STREAM_RULES
+from jobs.stream.contract_sql import with_undecided
 from jobs.stream.key_rules import KeyRecord, StreamKeys, judge
 
 KAFKA_COLUMNS = ("kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp")
 REASON = "_reason"
 DETAIL = "_detail"
+UNDECIDED = "_undecided"
 
 
 def kafka_rows(batch: DataFrame) -> DataFrame:
@@ -62,18 +62,6 @@ def bronze_rows(rows: DataFrame, batch_id: int, ingest_time: datetime) -> DataFr
     )
 
 
-def _verdicts(contract_name: str):
-    """A vectorised UDF: payload -> (reason, detail) by jobs.model.contracts.check_event."""
-
-    def check(payloads: pd.Series) -> pd.DataFrame:
-        contract = CONTRACTS[contract_name]
-        verdicts = [check_event(contract, payload) for payload in payloads]
-        return pd.DataFrame({"reason": [v.reason for v in verdicts], "detail": [v.detail for v in verdicts]})
-
-    # Non-deterministic only so that Spark runs it once per record instead of once per use.
-    return pandas_udf(check, "reason string, detail string").asNondeterministic()
-
-
 def _converted(text: Column, sql_type: str) -> Column:
     if sql_type == "string":
         return text
@@ -83,22 +71,25 @@ def _converted(text: Column, sql_type: str) -> Column:
 
 
 def checked_rows(rows: DataFrame, contract: EventContract) -> DataFrame:
-    """Kafka rows with the contract verdict (REASON, DETAIL) and the typed fields of the contract.
+    """Kafka rows with the typed fields of the contract, REASON and DETAIL, and UNDECIDED.
 
-    A field that passes the schema but does not convert to its silver type is a schema_violation,
-    so silver never gets a NULL the payload did not have.
+    The contract check runs in two halves. In Spark, UNDECIDED is FALSE for a payload the
+    contract certainly accepts (jobs.stream.contract_sql); for the others, usually none,
+    `classify` asks check_event on the driver, and a rejection there replaces REASON and DETAIL.
+    A field that does not convert to its silver type is a schema_violation, so silver never gets
+    a NULL the payload did not have.
     """
     text_schema = T.StructType([T.StructField(name, T.StringType()) for name in contract.silver_types])
     fields = F.from_json(F.col("value").cast("string"), text_schema)
     typed = {name: _converted(fields[name], sql_type) for name, sql_type in contract.silver_types.items()}
-    verdict = rows.select("*", _verdicts(contract.name)(F.col("value")).alias("_verdict"))
-    checked = verdict.select(
+    checked = with_undecided(rows, contract, UNDECIDED).select(
         *KAFKA_COLUMNS,
         "key",
         "value",
         *[typed[name].alias(name) for name in contract.silver_types],
-        F.col("_verdict.reason").alias(REASON),
-        F.col("_verdict.detail").alias(DETAIL),
+        UNDECIDED,
+        F.lit(None).cast("string").alias(REASON),
+        F.lit(None).cast("string").alias(DETAIL),
     )
     unconverted = F.coalesce(*[
         F.when(F.col(name).isNull(), F.lit(f"{name}: the value does not convert to {sql_type}"))
@@ -123,21 +114,23 @@ class Classified:
 
     frame: DataFrame  # every record: typed fields, REASON (NULL = accepted), DETAIL
     records: list[KeyRecord]  # the same records, sorted by partition and offset
-    checked: DataFrame  # cached, so that the contract check runs once per record
-
-    def unpersist(self) -> None:
-        self.checked.unpersist()
 
 
-def _key_records(checked: DataFrame, columns: tuple[str, ...]) -> list[KeyRecord]:
-    rows = checked.select("kafka_partition", "kafka_offset", "kafka_timestamp", "event_id", "event_time", *columns,
-                          REASON).collect()
-    return [KeyRecord(row["kafka_partition"], row["kafka_offset"], row["kafka_timestamp"], row["event_time"],
-                      row["event_id"], {column: row[column] for column in columns}, row[REASON]) for row in rows]
+def _key_records(checked: DataFrame, columns: tuple[str, ...]) -> tuple[list[KeyRecord], dict[tuple[int, int], bytes]]:
+    """Each record's keys and verdict so far, and the payloads of the undecided by position."""
+    rows = checked.select("kafka_partition", "kafka_offset", "kafka_timestamp", "event_time", "event_id", *columns,
+                          REASON, DETAIL, F.when(F.col(UNDECIDED), F.col("value")).alias("_payload")).toArrow().to_pylist()
+    records = [KeyRecord(row["kafka_partition"], row["kafka_offset"], row["kafka_timestamp"], row["event_time"],
+                         row["event_id"], {column: row[column] for column in columns}, row[REASON], row[DETAIL])
+               for row in rows]
+    undecided = {(row["kafka_partition"], row["kafka_offset"]): row["_payload"] for row in rows
+                 if row["_payload"] is not None}
+    return records, undecided
 
 
 def _with_verdicts(checked: DataFrame, verdicts: list[KeyRecord]) -> DataFrame:
-    """`checked` with the key rules' verdicts: a broadcast join, only when there are any."""
+    """`checked` with the verdicts given on the driver, which replace its own: a broadcast join,
+    only when there are any."""
     if not verdicts:
         return checked
     found = checked.sparkSession.createDataFrame(
@@ -147,26 +140,31 @@ def _with_verdicts(checked: DataFrame, verdicts: list[KeyRecord]) -> DataFrame:
                           & (F.col("kafka_offset") == F.col("_offset")), "left")
     return joined.select(
         *[F.col(name) for name in checked.columns if name not in (REASON, DETAIL)],
-        F.coalesce(REASON, "_key_reason").alias(REASON),
-        F.coalesce(DETAIL, "_key_detail").alias(DETAIL),
+        F.when(F.col("_partition").isNull(), F.col(REASON)).otherwise(F.col("_key_reason")).alias(REASON),
+        F.when(F.col("_partition").isNull(), F.col(DETAIL)).otherwise(F.col("_key_detail")).alias(DETAIL),
     )
 
 
-def classify(rows: DataFrame, contract: EventContract, *, watermark: datetime | None, max_future: timedelta,
+def classify(checked: DataFrame, contract: EventContract, *, watermark: datetime | None, max_future: timedelta,
              seen: StreamKeys, known: Mapping[str, AbstractSet[str]]) -> Classified:
-    """Every Kafka row with the contract's typed fields and REASON (NULL = accepted) and DETAIL:
-    the contract check in Spark, then the key rules on the driver (jobs.stream.key_rules).
+    """Every record of a micro-batch with its verdict: `checked` (rows of checked_rows, cached by
+    the caller, as one collect reads them) with REASON (NULL = accepted) and DETAIL completed on
+    the driver, by check_event for the undecided payloads, then by the key rules
+    (jobs.stream.key_rules).
 
     `seen`: the stream's accepted keys since the watermark (jobs.stream.recent_keys);
-    `known`: the batch's silver keys per dataset (jobs.stream.silver_keys).
-    Call `unpersist` on the result when its frame is no longer needed."""
+    `known`: the batch's silver keys per dataset (jobs.stream.silver_keys)."""
     rules = STREAM_RULES[contract.name]
-    checked = checked_rows(rows, contract).persist()
-    records = _key_records(checked, rules.key_columns)
-    passing = [record for record in records if record.reason is None]
+    records, undecided = _key_records(checked, rules.key_columns)
+    in_spark = {record.position: (record.reason, record.detail) for record in records}
+    for record in records:
+        if record.position in undecided:
+            verdict = check_event(contract, undecided[record.position])
+            if not verdict.accepted:  # comes first, before any rule Spark applied
+                record.reason, record.detail = verdict.reason, verdict.detail
     judge(records, rules, watermark=watermark, max_future=max_future, seen=seen, known=known)
-    verdicts = [record for record in passing if record.reason is not None]
-    return Classified(_with_verdicts(checked, verdicts), records, checked)
+    given = [record for record in records if (record.reason, record.detail) != in_spark[record.position]]
+    return Classified(_with_verdicts(checked, given), records)
 
 
 def silver_rows(classified: DataFrame, contract: EventContract, batch_id: int, ingest_time: datetime) -> DataFrame:

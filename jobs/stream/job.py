@@ -25,6 +25,7 @@ from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.references import STREAM_RULES
 from jobs.stream.batch import BatchReport, StreamOptions, StreamTarget, process_batch
+from jobs.stream.classify import checked_rows, kafka_rows
 from jobs.stream.dead_letters import DeadLetterSink, KafkaDeadLetters
 from jobs.stream.lag import KafkaLag
 from jobs.stream.layout import StreamLayout, stream_layout
@@ -84,7 +85,9 @@ def start_query(spark: SparkSession, target: StreamTarget, on_batch: OnBatch) ->
         log.info(report.summary())
         on_batch(report)
 
-    writer = (reader.load().writeStream.queryName("stream_" + target.topic.replace(".", "_"))
+    # Defined once for the query, not rebuilt from Python for every micro-batch.
+    checked = checked_rows(kafka_rows(reader.load()), target.contract)
+    writer = (checked.writeStream.queryName("stream_" + target.topic.replace(".", "_"))
               .option("checkpointLocation", storage.spark_path(target.layout.checkpoint))
               .foreachBatch(handle))
     writer = writer.trigger(availableNow=True) if options.once else writer.trigger(processingTime=f"{options.trigger_seconds} seconds")

@@ -6,8 +6,8 @@ and must be on the class path when the JVM starts, so they are handed to spark-s
 `--jars` (PYSPARK_SUBMIT_ARGS, the documented way to pass spark-submit arguments from Python).
 That composes with jobs.spark.spark_session, which sets its own class path for S3A.
 
-The stream job checks events in Python UDFs; the Python workers must be this interpreter (with
-the project installed), not whatever `python3` is first on PATH.
+Python workers, should a job start any, must be this interpreter (with the project installed),
+not whatever `python3` is first on PATH.
 """
 
 from __future__ import annotations

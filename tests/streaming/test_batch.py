@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from jobs.model.contracts import TRANSACTION
 from jobs.stream.batch import StreamOptions, process_batch
+from jobs.stream.classify import checked_rows, kafka_rows
 from jobs.stream.dead_letters import DeadLetter
 from jobs.stream.job import stream_target
 from jobs.stream.progress import latest_progress
@@ -40,7 +42,7 @@ def target(local_settings, silver_references):
 def _batch(spark, payloads: list[bytes], first_offset: int, partition: int = 0):
     now = datetime.now(UTC)
     rows = [(b"A000001", payload, "transactions", partition, first_offset + index, now) for index, payload in enumerate(payloads)]
-    return spark.createDataFrame(rows, KAFKA_SCHEMA)
+    return checked_rows(kafka_rows(spark.createDataFrame(rows, KAFKA_SCHEMA)), TRANSACTION)
 
 
 def _silver_ids(target) -> list[str]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from jobs.model.contracts import INVENTORY_MOVEMENT, TRANSACTION
-from jobs.stream.classify import DETAIL, REASON, bronze_rows, classify, kafka_rows, silver_rows
+from jobs.stream.classify import DETAIL, REASON, bronze_rows, checked_rows, classify, kafka_rows, silver_rows
 from jobs.stream.key_rules import StreamKeys
 from stream_io import movement_document, transaction_document, utc_text
 
@@ -30,7 +30,7 @@ def _records(spark, payloads: list[tuple[int, bytes]], kafka_time: datetime = NO
         offset = offsets.get(partition, 0)
         offsets[partition] = offset + 1
         rows.append((b"A000001", payload, "transactions", partition, offset, kafka_time))
-    return kafka_rows(spark.createDataFrame(rows, KAFKA_SCHEMA))
+    return checked_rows(kafka_rows(spark.createDataFrame(rows, KAFKA_SCHEMA)), TRANSACTION)
 
 
 def _doc(number: int, minutes: float = 0, **changes) -> dict:
@@ -121,7 +121,7 @@ def test_movements_need_a_known_product_and_have_no_business_key(spark):
     again = {**first, "event_id": str(uuid.uuid4())}
     rows = [(b"P0001", _json(document), "inventory_movements", 0, offset, NOW)
             for offset, document in enumerate((first, other, again))]
-    records = kafka_rows(spark.createDataFrame(rows, KAFKA_SCHEMA))
+    records = checked_rows(kafka_rows(spark.createDataFrame(rows, KAFKA_SCHEMA)), INVENTORY_MOVEMENT)
     classified = classify(records, INVENTORY_MOVEMENT, watermark=None, max_future=MAX_FUTURE, seen=StreamKeys(),
                           known=_known(accounts=()))
     assert [row[REASON] for row in classified.frame.orderBy("kafka_offset").collect()] == [None, "unknown_product", None]

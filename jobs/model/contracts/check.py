@@ -1,5 +1,6 @@
 """Checking one event payload against its contract: the same code in the producer's tests, the
-stream job (inside a Spark Python UDF) and the documentation examples.
+stream job (on the driver, for the payloads jobs.stream.contract_sql cannot vouch for) and the
+documentation examples.
 
 A payload gets one verdict: accepted (reason None) or the first problem found, in this order:
 
