@@ -135,13 +135,13 @@ def _with_verdicts(checked: DataFrame, verdicts: list[KeyRecord]) -> DataFrame:
         return checked
     found = checked.sparkSession.createDataFrame(
         [(record.partition, record.offset, record.reason, record.detail) for record in verdicts],
-        "_partition int, _offset long, _key_reason string, _key_detail string")
+        "_partition int, _offset long, _driver_reason string, _driver_detail string")
     joined = checked.join(F.broadcast(found), (F.col("kafka_partition") == F.col("_partition"))
                           & (F.col("kafka_offset") == F.col("_offset")), "left")
     return joined.select(
         *[F.col(name) for name in checked.columns if name not in (REASON, DETAIL)],
-        F.when(F.col("_partition").isNull(), F.col(REASON)).otherwise(F.col("_key_reason")).alias(REASON),
-        F.when(F.col("_partition").isNull(), F.col(DETAIL)).otherwise(F.col("_key_detail")).alias(DETAIL),
+        F.when(F.col("_partition").isNull(), F.col(REASON)).otherwise(F.col("_driver_reason")).alias(REASON),
+        F.when(F.col("_partition").isNull(), F.col(DETAIL)).otherwise(F.col("_driver_detail")).alias(DETAIL),
     )
 
 

@@ -32,7 +32,7 @@ _WS = r"[ \t\n\r]*+"
 _STRING = r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"'
 _NUMBER = r"-?+(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][+-]?+[0-9]++)?+"
 _MEMBER = rf"{_STRING}{_WS}:{_WS}(?:{_STRING}|{_NUMBER})"
-FLAT_OBJECT = rf"\A{_WS}\{{{_WS}(?:{_MEMBER}(?:{_WS},{_WS}{_MEMBER})*+)?+{_WS}\}}{_WS}\z"
+_FLAT_OBJECT = rf"\A{_WS}\{{{_WS}(?:{_MEMBER}(?:{_WS},{_WS}{_MEMBER})*+)?+{_WS}\}}{_WS}\z"
 
 _UUID = r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\z"
 _TIMESTAMP_SHAPE = r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z\z"
@@ -63,7 +63,7 @@ def _compiled(contract: EventContract) -> tuple[dict[str, str], str]:
     names = sorted({name for version in contract.versions for name in contract.schema(version).get("properties", {})
                     if _SIMPLE_NAME.fullmatch(name)})
     fields = {name: f"_field_{index}" for index, name in enumerate(names)}
-    flat = (f"octet_length(value) <= {_MAX_BYTES} and is_valid_utf8(_text) and _text rlike {_literal(FLAT_OBJECT)} "
+    flat = (f"octet_length(value) <= {_MAX_BYTES} and is_valid_utf8(_text) and _text rlike {_literal(_FLAT_OBJECT)} "
             "and _document is not null")
     versions = " or ".join(f"({_version(contract.schema(version), fields)})" for version in contract.versions)
     return fields, f"{flat} and ({versions})"
