@@ -198,11 +198,47 @@ def _load_stream_increments(connection: duckdb.DuckDBPyConnection, settings: Set
     columns = ", ".join(f'"{name}"' for name in _columns(connection, table))
     connection.register("increment", rows)
     try:
-        connection.execute(f"INSERT OR IGNORE INTO {table} ({columns}) "
-                           f"SELECT DISTINCT ON ({key}) {columns} FROM increment")
+        connection.execute(f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM increment "
+                           f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS loaded WHERE loaded.{key} = increment.{key})")
     finally:
         connection.unregister("increment")
     return [f"gold.{table}_stream"], last
+
+
+def _without_key_index(connection: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Make empty `table` again as the DDL declares it, but without the index of its primary key.
+
+    For the facts the stream extends: DuckDB rewrites an index whole at every checkpoint, and
+    inserting random keys into a large one is slow, so with it a refresh beside the stream
+    grows with the stream's age (340,000 streamed facts added to 3 million: 2.7 s with the
+    index, 0.3 s without). The key holds without it: a build from nothing refuses gold that
+    repeats a key, and each increment skips the keys already loaded.
+    """
+    here = "database_name = current_database() AND table_name = ?"
+    kinds = {kind for (kind,) in connection.execute(
+        f"SELECT DISTINCT constraint_type FROM duckdb_constraints() WHERE {here}", [table]).fetchall()}
+    if kinds - {"PRIMARY KEY", "NOT NULL"}:
+        raise PlatformError(f"warehouse table {table} declares {', '.join(sorted(kinds))} constraints; "
+                            "only its primary key and NOT NULL can be kept by loading")
+    (comment,) = connection.execute(f"SELECT comment FROM duckdb_tables() WHERE {here}", [table]).fetchone()
+    columns = connection.execute(f"SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns() "
+                                 f"WHERE {here} ORDER BY column_index", [table]).fetchall()
+    connection.execute(f"DROP TABLE {table}")
+    connection.execute(f"CREATE TABLE {table} (" + ", ".join(
+        f'"{name}" {sql_type}{"" if nullable else " NOT NULL"}' for name, sql_type, nullable, _ in columns) + ")")
+    if comment:
+        connection.execute(f"COMMENT ON TABLE {table} IS {sql_literal(comment)}")
+    for name, _, _, column_comment in columns:
+        if column_comment:
+            connection.execute(f'COMMENT ON COLUMN {table}."{name}" IS {sql_literal(column_comment)}')
+
+
+def _refuse_repeated_keys(connection: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
+    """What the primary key's index would have refused: a key that gold holds more than once."""
+    repeated = connection.execute(f"SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchone()
+    if repeated:
+        raise PlatformError(f"gold table {table} holds {key} {repeated[0]!r} more than once: "
+                            "its key must be unique (rerun `rtdp gold`)")
 
 
 def _extend_calendar(connection: duckdb.DuckDBPyConnection) -> None:
@@ -364,9 +400,13 @@ def _build(settings: Settings, published: publication.Publication | None, extend
             else:
                 star_tables = _execute_ddl(connection, STAR_SCHEMA_DDL)
                 operational_tables = _execute_ddl(connection, OPERATIONS_DDL)
+                for table in STREAM_INCREMENTS:
+                    _without_key_index(connection, table)
                 sources = {table: _load_gold(connection, settings, locate, table, required=True) for table in star_tables}
                 batches = {}
             for table, key in STREAM_INCREMENTS.items():
+                if not extend:
+                    _refuse_repeated_keys(connection, table, key)
                 read, batches[table] = _load_stream_increments(connection, settings, table, key, batches.get(table))
                 sources[table] += read
             _extend_calendar(connection)

@@ -305,6 +305,57 @@ def test_gold_table_without_a_ddl_column_is_one_line_error(local_settings):
     assert not local_settings.warehouse_path.exists()
 
 
+def _declared_columns(connection, table: str) -> list[tuple]:
+    return connection.execute("SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns() "
+                              "WHERE database_name = current_database() AND table_name = ? ORDER BY column_index",
+                              [table]).fetchall()
+
+
+def _keys(connection) -> dict[str, list[str]]:
+    return dict(connection.execute("SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+                                   "WHERE database_name = current_database() AND constraint_type = 'PRIMARY KEY'").fetchall())
+
+
+def test_the_fact_the_stream_extends_is_the_ddls_table_but_for_the_index_of_its_key(local_settings):
+    write_gold(local_settings)
+    build_warehouse(local_settings)
+
+    ddl = duckdb.connect()
+    for name in DDL_FILES:
+        ddl.execute((sql_dir() / "ddl" / name).read_text())
+    with connect(local_settings.warehouse_path, read_only=True) as built:
+        for table in STAR_TABLES:
+            assert _declared_columns(built, table) == _declared_columns(ddl, table), table
+        assert built.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'fact_transaction'").fetchone() == \
+            ddl.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'fact_transaction'").fetchone()
+        declared, kept = _keys(ddl), _keys(built)
+    assert declared.pop("fact_transaction") == ["transaction_id"]
+    assert kept == declared  # every other key keeps its index
+
+
+def test_gold_that_repeats_a_transaction_id_is_one_line_and_keeps_the_previous_warehouse(local_settings):
+    write_gold(local_settings)
+    build_warehouse(local_settings)
+    repeated = [*GOLD_ROWS["fact_transaction"], dict(GOLD_ROWS["fact_transaction"][3], amount=Decimal("5.00"))]
+    write_gold(local_settings, rows_of={**GOLD_ROWS, "fact_transaction": repeated})
+
+    with pytest.raises(PlatformError) as error:
+        build_warehouse(local_settings)
+
+    assert str(error.value) == ("gold table fact_transaction holds transaction_id 'T3' more than once: "
+                                "its key must be unique (rerun `rtdp gold`)")
+    assert warehouse_rows(local_settings, "SELECT count(*), sum(amount) FROM fact_transaction") == [
+        (len(GOLD_ROWS["fact_transaction"]), sum(row["amount"] for row in GOLD_ROWS["fact_transaction"]))]
+
+
+def test_a_streamed_fact_with_a_check_constraint_is_refused_rather_than_loosened():
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE facts (id VARCHAR PRIMARY KEY, quantity INTEGER CHECK (quantity > 0))")
+
+    with pytest.raises(PlatformError, match="^warehouse table facts declares CHECK, NOT NULL, PRIMARY KEY constraints;"):
+        warehouse._without_key_index(connection, "facts")
+
+
 def _s3_settings(local_settings, endpoint: str, bucket: str):
     import boto3
 
