@@ -70,7 +70,8 @@ def test_a_reader_sees_each_row_once_at_every_step_and_after_a_crash_at_any_step
     this_thread, real_sleep = threading.current_thread(), time.sleep
 
     def read_instead_of_waiting(seconds: float) -> None:
-        if threading.current_thread() is not this_thread:  # time.sleep is the process's: other threads still wait
+        # time.sleep is the whole process's: py4j's finalizer thread polls with it once a Spark session lives here.
+        if threading.current_thread() is not this_thread:
             real_sleep(seconds)
             return
         seen_at_steps.append(_read(local_settings, folder))  # between the commit and the deletions
