@@ -44,7 +44,8 @@ OPERATIONS_DDL = "operations.sql"
 QUARANTINE_TABLE = "quarantine"
 
 
-# Facts the streaming job extends between batch runs, with the key that identifies a row.
+# Facts the streaming job extends between batch runs, with the key that identifies a row: kept
+# by loading, not by an index (_without_key_index).
 STREAM_INCREMENTS = {"fact_transaction": "transaction_id"}
 
 
