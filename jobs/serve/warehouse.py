@@ -404,10 +404,10 @@ def _build(settings: Settings, published: publication.Publication | None, extend
                 for table in STREAM_INCREMENTS:
                     _without_key_index(connection, table)
                 sources = {table: _load_gold(connection, settings, locate, table, required=True) for table in star_tables}
+                for table, key in STREAM_INCREMENTS.items():
+                    _refuse_repeated_keys(connection, table, key)
                 batches = {}
             for table, key in STREAM_INCREMENTS.items():
-                if not extend:
-                    _refuse_repeated_keys(connection, table, key)
                 read, batches[table] = _load_stream_increments(connection, settings, table, key, batches.get(table))
                 sources[table] += read
             _extend_calendar(connection)
