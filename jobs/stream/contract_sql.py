@@ -24,6 +24,7 @@ from typing import Any
 from pyspark.sql import DataFrame
 
 from jobs.model.contracts import EventContract
+from jobs.model.contracts.check import is_strict_integer
 
 _MAX_BYTES = 8192  # the platform's events are about 300 bytes; longer ones go to check_event
 
@@ -118,11 +119,11 @@ def _value(schema: dict[str, Any], value: str) -> str:
         elif keyword == "format":
             checks.append(f"{is_string} and {_format(expected, text)}")
         elif keyword in ("minLength", "maxLength"):
-            if not _is_int(expected):
+            if not is_strict_integer(expected):
                 raise _Unsupported
             checks.append(f"{is_string} and char_length({text}) {'>=' if keyword == 'minLength' else '<='} {expected}")
         elif keyword in ("minimum", "maximum"):
-            if not _is_int(expected):
+            if not is_strict_integer(expected):
                 raise _Unsupported
             checks.append(f"{is_integer} and {number} {'>=' if keyword == 'minimum' else '<='} {expected}")
     return " and ".join(f"({check})" for check in checks) or "true"
@@ -132,7 +133,7 @@ def _one_of(values: list[Any], is_string: str, is_integer: str, text: str, numbe
     # jsonschema's equality: strings equal strings, integers integers (True is not 1); nothing
     # else is translated.
     strings = [value for value in values if isinstance(value, str)]
-    integers = [value for value in values if _is_int(value)]
+    integers = [value for value in values if is_strict_integer(value)]
     if len(strings) + len(integers) != len(values):
         raise _Unsupported
     matches = [f"({is_string} and {text} in ({', '.join(_literal(value) for value in strings)}))"] if strings else []
@@ -190,8 +191,4 @@ def _resolved(schema: dict[str, Any], definition: dict[str, Any]) -> dict[str, A
 def _only(schema: dict[str, Any], keywords: set[str] | frozenset[str]) -> None:
     if set(schema) - _ANNOTATIONS - set(keywords):
         raise _Unsupported
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 

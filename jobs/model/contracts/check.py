@@ -45,8 +45,8 @@ class Verdict:
 ACCEPTED = Verdict()
 
 
-def _is_strict_integer(checker: Any, instance: Any) -> bool:
-    # JSON Schema counts 2.0 as an integer; a contract field typed integer takes only 2.
+def is_strict_integer(instance: Any) -> bool:
+    """A contract's integer: JSON Schema counts 2.0 as one, a contract field typed integer takes only 2."""
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
@@ -60,7 +60,7 @@ def _is_utc_timestamp(instance: object) -> bool:
 
 _StrictValidator = extend(
     Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _checker, instance: is_strict_integer(instance)),
 )
 
 
@@ -85,7 +85,7 @@ def check_document(contract: EventContract, document: Any) -> Verdict:
     if not isinstance(document, dict):
         return Verdict(SCHEMA_VIOLATION, f"the event is a JSON {type(document).__name__}, not an object")
     version = document.get("event_version")
-    if not _is_strict_integer(None, version):
+    if not is_strict_integer(version):
         return Verdict(SCHEMA_VIOLATION, "event_version: missing or not an integer")
     if version not in contract.schemas:
         known = ", ".join(str(v) for v in contract.versions)
