@@ -14,9 +14,10 @@ N follows the batch they were last updated by, and from silver otherwise (jobs.s
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
@@ -91,6 +92,43 @@ class BatchReport:
         lag = "unknown" if self.lag is None else str(self.lag)
         return (f"{self.topic} batch {self.batch_id}: {self.rows_in} in, {self.silver_rows} to silver, rejected: {rejected}; "
                 f"watermark {watermark}; lag {lag}; {seconds:.1f} s")
+
+
+@dataclass
+class Totals:
+    """Sums over micro-batches."""
+
+    batches: int = 0
+    rows_in: int = 0
+    silver_rows: int = 0
+    rejected: int = 0
+
+
+class StreamTotals:
+    """What the micro-batches of one run of the job did, per topic, as running sums: a job that
+    streams for months cannot keep every batch's report. Added to by the queries' threads."""
+
+    def __init__(self) -> None:
+        self._topics: dict[str, Totals] = {}
+        self._lock = threading.Lock()
+
+    def add(self, report: BatchReport) -> None:
+        with self._lock:
+            totals = self._topics.setdefault(report.topic, Totals())
+            totals.batches += 1
+            totals.rows_in += report.rows_in
+            totals.silver_rows += report.silver_rows
+            totals.rejected += sum(report.rejected.values())
+
+    def of(self, topic: str) -> Totals:
+        """The sums of `topic` (broker-side name) so far."""
+        with self._lock:
+            return replace(self._topics.get(topic, Totals()))
+
+    def overall(self) -> Totals:
+        """The sums of every topic so far."""
+        with self._lock:
+            return Totals(*map(sum, zip(*map(astuple, self._topics.values()))))
 
 
 def utc_now() -> datetime:

@@ -158,10 +158,9 @@ def run(
 
     _log_progress()
     options = _stream_options(trigger_seconds, max_offsets, watermark_delay, max_future, topic_prefix, once=once)
-    reports = run_stream(load_settings(env), _topics(topic), options, stop=_stop_on_signals())
-    rejected = sum(sum(report.rejected.values()) for report in reports)
-    console.print(f"{len(reports)} micro-batches: {sum(r.rows_in for r in reports):,} records in, "
-                  f"{sum(r.silver_rows for r in reports):,} to silver, {rejected:,} rejected")
+    totals = run_stream(load_settings(env), _topics(topic), options, stop=_stop_on_signals()).overall()
+    console.print(f"{totals.batches} micro-batches: {totals.rows_in:,} records in, "
+                  f"{totals.silver_rows:,} to silver, {totals.rejected:,} rejected")
 
 
 @app.command()

@@ -24,7 +24,7 @@ from jobs import storage
 from jobs.config import Settings
 from jobs.errors import PlatformError
 from jobs.model.references import STREAM_RULES
-from jobs.stream.batch import BatchReport, StreamOptions, StreamTarget, process_batch
+from jobs.stream.batch import BatchReport, StreamOptions, StreamTarget, StreamTotals, process_batch
 from jobs.stream.classify import checked_rows, kafka_rows
 from jobs.stream.dead_letters import DeadLetterSink, KafkaDeadLetters
 from jobs.stream.lag import KafkaLag
@@ -105,9 +105,10 @@ def _failure(query: StreamingQuery, target: StreamTarget) -> PlatformError | Non
 
 
 def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), options: StreamOptions | None = None,
-               *, stop: threading.Event | None = None) -> list[BatchReport]:
+               *, stop: threading.Event | None = None, on_batch: OnBatch | None = None) -> StreamTotals:
     """Stream `topics` (platform names, without prefix) into bronze, silver and gold until the
-    queries finish (`options.once`) or `stop` is set; return every batch's report.
+    queries finish (`options.once`) or `stop` is set; return the sums of the batches' reports.
+    `on_batch` gets each report as its batch ends, from the query's thread.
 
     Raises PlatformError if the broker is unreachable, a checkpoint is inconsistent or a query fails.
     Emits the OpenLineage runs of jobs.stream.stream_lineage.
@@ -119,7 +120,13 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
     lag = KafkaLag(bootstrap)
     dead_letters = KafkaDeadLetters(bootstrap)
     targets = stream_targets(settings, topics, options, dead_letters, lag)
-    reports: list[BatchReport] = []  # appended to by the queries' foreachBatch threads
+    totals = StreamTotals()
+
+    def handle(report: BatchReport) -> None:
+        totals.add(report)
+        if on_batch:
+            on_batch(report)
+
     queries: list[tuple[StreamingQuery, StreamTarget]] = []
     try:
         for target in targets:
@@ -128,9 +135,9 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
         # Which code runs where: the checkout's in local Spark, or a deployed release's on a cluster.
         log.info("streaming %s with the code in %s on %s as %s", ", ".join(target.topic for target in targets),
                  Path(__file__).resolve().parents[1], spark.sparkContext.master, spark.sparkContext.appName)
-        with stream_lineage(settings, targets, options.topic_prefix, reports) as lineage:
+        with stream_lineage(settings, targets, options.topic_prefix, totals) as lineage:
             for target in targets:
-                queries.append((start_query(spark, target, reports.append), target))
+                queries.append((start_query(spark, target, handle), target))
             while not stop.is_set():
                 for query, target in queries:
                     failure = None if query.isActive else _failure(query, target)
@@ -148,4 +155,4 @@ def run_stream(settings: Settings, topics: Sequence[str] = tuple(EVENT_TOPICS), 
             query.stop()
         lag.close()
         dead_letters.close()
-    return reports
+    return totals

@@ -106,7 +106,8 @@ def run_live_segment(settings: Settings, *, events: int = 3000, rate: float | No
     started_at = utc_now()
     producer.start()
     watcher.start()
-    reports = run_stream(settings, [TRANSACTIONS], options, stop=stop)
+    reports: list[BatchReport] = []  # a segment is bounded: its reports fit in memory
+    run_stream(settings, [TRANSACTIONS], options, stop=stop, on_batch=reports.append)
     watcher.join()
     if not summaries:
         raise PlatformError(f"the producer did not finish sending {events} events within {timeout_s:.0f} s")

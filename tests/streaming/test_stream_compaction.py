@@ -47,7 +47,7 @@ def test_compaction_beside_the_running_stream_doubles_and_loses_nothing(stream_s
 
     def stream() -> None:
         options = StreamOptions(trigger_seconds=0.5, max_offsets_per_trigger=100, topic_prefix=topic_prefix)
-        reports.extend(run_stream(stream_settings, ["transactions"], options, stop=stop))
+        run_stream(stream_settings, ["transactions"], options, stop=stop, on_batch=reports.append)
 
     def read() -> None:
         before: set[str] = set()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jobs.model.contracts import INVENTORY_MOVEMENT
-from jobs.stream.batch import StreamOptions
+from jobs.stream.batch import BatchReport, StreamOptions
 from jobs.stream.dead_letters import REASON_HEADER, SOURCE_HEADER
 from jobs.stream.job import run_stream
 from jobs.stream.layout import stream_layout
@@ -26,8 +26,10 @@ def _send(settings, topic: str, messages) -> None:
     assert (summary.sent, summary.failed) == (len(messages), 0)
 
 
-def _stream_once(settings, prefix: str, topics=("transactions",), **options):
-    return run_stream(settings, list(topics), StreamOptions(once=True, topic_prefix=prefix, **options))
+def _stream_once(settings, prefix: str, topics=("transactions",), **options) -> list[BatchReport]:
+    reports: list[BatchReport] = []
+    run_stream(settings, list(topics), StreamOptions(once=True, topic_prefix=prefix, **options), on_batch=reports.append)
+    return reports
 
 
 def _column(settings, uri: str, column: str) -> list:
