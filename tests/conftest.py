@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+import threading
 import urllib.request
 import uuid
 from decimal import Decimal
@@ -104,6 +105,21 @@ def silver_references():
     leaves them (a Parquet part and Spark's _SUCCESS marker), with only the columns the stream
     and its producer read."""
     return _write_silver_references
+
+
+@pytest.fixture
+def this_thread_only(monkeypatch):
+    """setattr(target, name, fake): monkeypatch.setattr for the test's own thread. Functions such as
+    time.sleep or subprocess.Popen are the whole process's, and other threads call them while the
+    test runs (py4j's finalizer polls with time.sleep; the course walk starts its commands)."""
+    mine = threading.current_thread()
+
+    def setattr_(target, name: str, fake) -> None:
+        real = getattr(target, name)
+        monkeypatch.setattr(target, name, lambda *args, **kwargs: (
+            fake if threading.current_thread() is mine else real)(*args, **kwargs))
+
+    return setattr_
 
 
 @pytest.fixture

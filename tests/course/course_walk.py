@@ -104,7 +104,7 @@ class Walk:
     def _walk_track(self, copy: Path, days: list[int], stack: dict[str, str] | None) -> None:
         try:
             failure = self._catch_up(copy, days[0]) if days[0] > 1 else None
-        except (subprocess.TimeoutExpired, OSError) as error:
+        except Exception as error:  # noqa: BLE001 - any error is the day's to report: none may leave a day unanswered
             failure = f"catching up before day {days[0]} failed: {error}"
         for number in days:
             if failure is not None:
@@ -113,7 +113,7 @@ class Walk:
             keep_stack = _uses_stack(days[days.index(number) + 1:])
             try:
                 failure = self._walk_day(copy, number, stack, keep_stack)
-            except (subprocess.TimeoutExpired, OSError) as error:  # this day's test reports it
+            except Exception as error:  # noqa: BLE001 - this day's test reports it
                 failure = f"day {number} could not be walked: {error}"
             self.outcomes[number].set_result(failure)
 

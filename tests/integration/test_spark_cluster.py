@@ -26,8 +26,11 @@ APPLICATION = textwrap.dedent("""
     spark = (SparkSession.builder.master(sys.argv[1]).appName("rtdp-cluster-check")
              .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
              .config("spark.executor.memory", "512m").config("spark.pyspark.python", sys.executable)
+             # Wait for both workers' cores before the first task: a standalone cluster counts the
+             # ratio below against spark.cores.max, and without it starts at once.
+             .config("spark.cores.max", "2")
              .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")
-             .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s")
+             .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s")
              .getOrCreate())
     def where(number):
         time.sleep(1)  # long enough for both executors to take tasks

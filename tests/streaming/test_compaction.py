@@ -3,8 +3,6 @@ step and after a crash at each step (no Spark: the folders are written as the st
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -65,18 +63,13 @@ def test_the_batches_up_to_a_bound_become_one_file_and_a_reader_sees_each_row_on
     assert _read(local_settings, folder) == sorted([*EVERY_ID, "e5-0"])
 
 
-def test_a_reader_sees_each_row_once_at_every_step_and_after_a_crash_at_any_step(local_settings, folder, monkeypatch):
+def test_a_reader_sees_each_row_once_at_every_step_and_after_a_crash_at_any_step(local_settings, folder, this_thread_only):
     seen_at_steps = []
-    this_thread, real_sleep = threading.current_thread(), time.sleep
 
     def read_instead_of_waiting(seconds: float) -> None:
-        # time.sleep is the whole process's: py4j's finalizer thread polls with it once a Spark session lives here.
-        if threading.current_thread() is not this_thread:
-            real_sleep(seconds)
-            return
         seen_at_steps.append(_read(local_settings, folder))  # between the commit and the deletions
 
-    monkeypatch.setattr(compaction.time, "sleep", read_instead_of_waiting)
+    this_thread_only(compaction.time, "sleep", read_instead_of_waiting)
     listing = compaction._list(local_settings, str(folder))
     compaction._write_and_commit(local_settings, str(folder), listing, through=4)
     assert (folder / "_compaction" / "0-4.json").is_file()

@@ -72,7 +72,7 @@ def test_compaction_beside_the_running_stream_doubles_and_loses_nothing(stream_s
         for start in range(0, EVENTS, 200):
             produce(stream_settings.kafka.bootstrap_servers, topic, [message(d) for d in documents[start:start + 200]])
             compactions += compact_streams(stream_settings, ["transactions"], grace_s=0.5)
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600  # generous: a busy CI machine runs the whole suite beside it
         while reads[-1:] != [EVENTS] and time.monotonic() < deadline:
             compactions += compact_streams(stream_settings, ["transactions"], grace_s=0.5)
             time.sleep(1)
@@ -81,6 +81,7 @@ def test_compaction_beside_the_running_stream_doubles_and_loses_nothing(stream_s
         stop.set()
         reader.join(60)
         streamer.join(120)
+    assert not streamer.is_alive() and not reader.is_alive(), "the stream or the reader did not stop"
     compactions += compact_streams(stream_settings, ["transactions"], grace_s=0)
 
     assert violations == []

@@ -111,14 +111,15 @@ def test_late_events_beyond_the_watermark_are_dead_lettered_not_merged(stream_se
     topic = prefixed("transactions", topic_prefix)
     ensure_topics(stream_settings.kafka.bootstrap_servers, [topic])
     delay = timedelta(seconds=60)
-    on_time = [transaction_document(number) for number in range(20)]
+    # Event times from one instant, so what is late does not depend on how long the first run takes.
+    newest = datetime.now(UTC)
+    on_time = [transaction_document(number, newest) for number in range(20)]
     _send(stream_settings, topic, [message(document) for document in on_time])
     _stream_once(stream_settings, topic_prefix, watermark_delay=delay)
 
-    # The watermark is now about a minute before the newest event above.
-    now = datetime.now(UTC)
-    late = [transaction_document(100 + number, now - timedelta(minutes=5)) for number in range(5)]
-    within = [transaction_document(200 + number, now - timedelta(seconds=20)) for number in range(5)]
+    # The watermark is now a minute before the newest event above.
+    late = [transaction_document(100 + number, newest - timedelta(minutes=5)) for number in range(5)]
+    within = [transaction_document(200 + number, newest - timedelta(seconds=20)) for number in range(5)]
     _send(stream_settings, topic, [message(document) for document in late + within])
     _stream_once(stream_settings, topic_prefix, watermark_delay=delay)
 

@@ -39,9 +39,9 @@ def test_one_live_process_holds_the_lock_and_a_dead_ones_lock_is_taken_over(cach
     assert spark_archive._claim(lock)
 
 
-def test_a_session_maps_an_existing_archive_and_otherwise_has_one_made_once(cache, monkeypatch):
+def test_a_session_maps_an_existing_archive_and_otherwise_has_one_made_once(cache, this_thread_only):
     started = []
-    monkeypatch.setattr(spark_archive.subprocess, "Popen", lambda command, **_: started.append(command))
+    this_thread_only(spark_archive.subprocess, "Popen", lambda command, **_: started.append(command))
 
     assert spark_archive.java_options("/a.jar") == ""
     assert spark_archive.java_options("/a.jar") == ""  # the maker (this process) holds the lock
