@@ -8,6 +8,7 @@ import pytest
 
 from jobs.config import load_settings
 from jobs.errors import PlatformError
+from jobs.operate.stack import processes
 from jobs.operate.stack.lifecycle import Service
 from jobs.operate.stack.stack import private_stack_variables, stack_services
 from jobs.serve.dashboard.service import dashboard
@@ -65,6 +66,20 @@ def test_a_private_stack_gets_its_own_state_and_free_ports_for_every_service(tmp
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", port))  # free when handed out
     assert first["RTDP_STATE_DIR"] == str(tmp_path / "a")
+
+
+@pytest.mark.parametrize("ephemeral", ["20000\t60999\n", "1024\t65535\n"])
+def test_free_ports_lie_below_the_range_where_client_sockets_take_theirs(tmp_path, monkeypatch, ephemeral):
+    (tmp_path / "range").write_text(ephemeral)
+    monkeypatch.setattr(processes, "EPHEMERAL_RANGE", tmp_path / "range")
+    start = int(ephemeral.split()[0])
+    for _ in range(20):
+        port = processes.free_ports(7)
+        # Below the range when there is room there, and never among the usual stack's ports.
+        assert 10_000 <= port and (port + 7 <= start if start > 10_007 else port + 7 <= 65_536)
+        for offset in range(7):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", port + offset))
 
 
 def test_every_service_the_lifecycle_starts_has_all_it_asks_for():

@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -176,14 +177,29 @@ def exclusive(lock_file: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# Where the kernel takes the local ports of outgoing connections (Linux's file; its default else).
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+# Below it and above the usual stack's ports (9092, 4566, 7077, 8090, ...).
+_LOWEST = 10_000
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
 def free_ports(count: int = 2) -> int:
     """A loopback port p such that p .. p + count - 1 are all free (a broker and its controller,
     a Spark master's UI and its workers'): for a second stack beside the usual one, as tests and
-    course walks start."""
+    course walks start. Chosen below the ephemeral range: a stack may bind its ports long after
+    they are chosen, and a client socket may take an ephemeral port in between."""
+    highest = _ephemeral_start() - count
+    if highest <= _LOWEST:  # no room below the range: any port above the usual stack's
+        highest = 65_536 - count
     for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind((LOOPBACK, 0))
-            port = probe.getsockname()[1]
+        port = random.randrange(_LOWEST, highest)
         probes = [socket.socket() for _ in range(count)]
         try:
             for offset, probe in enumerate(probes):
