@@ -25,6 +25,7 @@ KAFKA_COLUMNS = ("kafka_topic", "kafka_partition", "kafka_offset", "kafka_timest
 REASON = "_reason"
 DETAIL = "_detail"
 UNDECIDED = "_undecided"
+_TEXTS = "_texts"
 
 
 def kafka_rows(batch: DataFrame) -> DataFrame:
@@ -48,16 +49,16 @@ def _timestamp_literal(moment: datetime) -> Column:
     return F.lit(moment.isoformat()).cast(T.TimestampNTZType())
 
 
-def bronze_rows(rows: DataFrame, batch_id: int, ingest_time: datetime) -> DataFrame:
-    """Every record as received plus when it was ingested; event_date is the day of the
-    event_time it claims, or of its Kafka timestamp when it claims none that parses."""
-    claimed = utc_timestamp(F.get_json_object(F.col("value").cast("string"), "$.event_time"))
-    return rows.select(
+def bronze_rows(checked: DataFrame, batch_id: int, ingest_time: datetime) -> DataFrame:
+    """Every record of `checked` (rows of checked_rows) as received plus when it was ingested;
+    event_date is the day of the event_time it claims, or of its Kafka timestamp when it claims
+    none that parses."""
+    return checked.select(
         *KAFKA_COLUMNS,
         "key",
         "value",
         _timestamp_literal(ingest_time).alias("ingest_time"),
-        F.to_date(F.coalesce(claimed, F.col("kafka_timestamp"))).alias("event_date"),
+        F.to_date(F.coalesce(F.col("event_time"), F.col("kafka_timestamp"))).alias("event_date"),
         F.lit(batch_id).alias("batch_id"),
     )
 
@@ -79,10 +80,9 @@ def checked_rows(rows: DataFrame, contract: EventContract) -> DataFrame:
     A field that does not convert to its silver type is a schema_violation, so silver never gets
     a NULL the payload did not have.
     """
-    text_schema = T.StructType([T.StructField(name, T.StringType()) for name in contract.silver_types])
-    fields = F.from_json(F.col("value").cast("string"), text_schema)
-    typed = {name: _converted(fields[name], sql_type) for name, sql_type in contract.silver_types.items()}
-    checked = with_undecided(rows, contract, UNDECIDED).select(
+    texts = F.col(_TEXTS)  # a column of its own: from_json(...)[name] would parse the payload once per field
+    typed = {name: _converted(texts[name], sql_type) for name, sql_type in contract.silver_types.items()}
+    checked = with_undecided(rows, contract, UNDECIDED, _TEXTS).select(
         *KAFKA_COLUMNS,
         "key",
         "value",

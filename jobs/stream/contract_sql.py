@@ -22,6 +22,8 @@ import re
 from typing import Any
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from jobs.model.contracts import EventContract
 from jobs.model.contracts.check import is_strict_integer
@@ -48,36 +50,46 @@ class _Unsupported(ValueError):
     """A schema uses something this compiler does not translate."""
 
 
-def with_undecided(rows: DataFrame, contract: EventContract, column: str) -> DataFrame:
-    """`rows` and `column`: FALSE where check_event(contract, value) certainly accepts the
-    `value` payload, TRUE for every payload it rejects and for a few it accepts."""
-    fields, accepted = _compiled(contract)
-    # One projection per step, so that each payload is parsed once and each field got once.
-    parsed = rows.selectExpr("*", "cast(value as string) as _text").selectExpr("*", "try_parse_json(_text) as _document")
-    extracted = parsed.selectExpr("*", *[f"variant_get(_document, '$.{name}', 'variant') as {field}"
-                                         for name, field in fields.items()])
-    return extracted.selectExpr(*[f"`{name}`" for name in rows.columns], f"not coalesce({accepted}, false) as {column}")
+def with_undecided(rows: DataFrame, contract: EventContract, column: str, texts: str) -> DataFrame:
+    """`rows` and two columns: `texts`, a struct of the payload's fields as text (from_json, one
+    string field per property of the contract's schemas), and `column`: FALSE where
+    check_event(contract, value) certainly accepts the `value` payload, TRUE for every payload it
+    rejects and for a few it accepts."""
+    names, accepted = _compiled(contract)
+    schema = T.StructType([T.StructField(name, T.StringType()) for name in names])
+    # One projection per step, so that each payload is parsed once (as a variant for the types,
+    # as text for the values) and each field got once.
+    parsed = rows.selectExpr("*", "cast(value as string) as _text") \
+        .select("*", F.expr("try_parse_json(_text)").alias("_document"), F.from_json("_text", schema).alias("_texts"))
+    extracted = parsed.selectExpr("*", *[f"variant_get(_document, '$.{name}', 'variant') as {_variant(index)}"
+                                         for index, name in enumerate(names) if _SIMPLE_NAME.fullmatch(name)])
+    return extracted.select(*[F.col(f"`{name}`") for name in rows.columns], F.col("_texts").alias(texts),
+                            F.expr(f"not coalesce({accepted}, false)").alias(column))
 
 
-def _compiled(contract: EventContract) -> tuple[dict[str, str], str]:
-    """(field name -> column holding its value, the predicate over those columns)."""
-    names = sorted({name for version in contract.versions for name in contract.schema(version).get("properties", {})
-                    if _SIMPLE_NAME.fullmatch(name)})
-    fields = {name: f"_field_{index}" for index, name in enumerate(names)}
+def _compiled(contract: EventContract) -> tuple[list[str], str]:
+    """(every property name of the contract, the predicate over the columns with_undecided makes
+    of them)."""
+    names = sorted({name for version in contract.versions for name in contract.schema(version).get("properties", {})})
+    fields = {name: index for index, name in enumerate(names) if _SIMPLE_NAME.fullmatch(name)}
     flat = (f"octet_length(value) <= {_MAX_BYTES} and is_valid_utf8(_text) and _text rlike {_literal(_FLAT_OBJECT)} "
             "and _document is not null")
     versions = " or ".join(f"({_version(contract.schema(version), fields)})" for version in contract.versions)
-    return fields, f"{flat} and ({versions})"
+    return names, f"{flat} and ({versions})"
 
 
-def _version(schema: dict[str, Any], fields: dict[str, str]) -> str:
+def _variant(index: int) -> str:
+    return f"_field_{index}"
+
+
+def _version(schema: dict[str, Any], fields: dict[str, int]) -> str:
     try:
         return _object(schema, fields)
     except _Unsupported:
         return "false"
 
 
-def _object(schema: dict[str, Any], fields: dict[str, str]) -> str:
+def _object(schema: dict[str, Any], fields: dict[str, int]) -> str:
     _only(schema, _OBJECT_KEYWORDS)
     properties, required = schema.get("properties", {}), set(schema.get("required", ()))
     if schema.get("type") != "object" or not required <= set(properties) or not set(properties) <= set(fields):
@@ -91,17 +103,22 @@ def _object(schema: dict[str, Any], fields: dict[str, str]) -> str:
     elif additional is not True:
         raise _Unsupported
     for name, definition in properties.items():
-        check = _value(_resolved(schema, definition), fields[name])
-        checks.append(check if name in required else f"({fields[name]} is null or {check})")
+        value = _variant(fields[name])
+        check = _value(_resolved(schema, definition), value, f"_texts.{name}")
+        checks.append(check if name in required else f"({value} is null or {check})")
     return " and ".join(checks)
 
 
-def _value(schema: dict[str, Any], value: str) -> str:
-    """SQL that is TRUE only for a value (a VARIANT column) that meets every keyword of `schema`."""
+def _value(schema: dict[str, Any], value: str, text: str) -> str:
+    """SQL that is TRUE only for a value that meets every keyword of `schema`: `value` is the
+    value as a VARIANT, for its type, and `text` the same value as from_json gives it as text.
+
+    A string value is the same text either way, and an integer's text is its digits; the text
+    is read, not the variant, because every cast of a variant builds a Cast for each row."""
     _only(schema, {"type", "const", "enum", "not", "pattern", "format", "minLength", "maxLength", "minimum", "maximum"})
     is_string, is_integer = f"schema_of_variant({value}) = 'STRING'", f"schema_of_variant({value}) = 'BIGINT'"
-    # try_: Spark may work these out before the type test that guards them.
-    text, number = f"try_variant_get({value}, '$', 'string')", f"try_variant_get({value}, '$', 'bigint')"
+    # try_: Spark may work this out before the type test that guards it.
+    number = f"try_cast({text} as bigint)"
     checks = []
     for keyword, expected in schema.items():
         if keyword == "type":

@@ -66,7 +66,7 @@ def _payloads(contract: EventContract) -> list[bytes]:
 
 def _undecided(spark, contract: EventContract, payloads: list[bytes]) -> list[bool]:
     rows = spark.createDataFrame([(index, payload) for index, payload in enumerate(payloads)], "position int, value binary")
-    found = {row["position"]: row["_undecided"] for row in with_undecided(rows, contract, "_undecided").collect()}
+    found = {row["position"]: row["_undecided"] for row in with_undecided(rows, contract, "_undecided", "_texts").collect()}
     return [found[index] for index in range(len(payloads))]
 
 
