@@ -55,41 +55,36 @@ def with_undecided(rows: DataFrame, contract: EventContract, column: str, texts:
     string field per property of the contract's schemas), and `column`: FALSE where
     check_event(contract, value) certainly accepts the `value` payload, TRUE for every payload it
     rejects and for a few it accepts."""
-    names, accepted = _compiled(contract)
+    names = sorted({name for version in contract.versions for name in contract.schema(version).get("properties", {})})
+    fields = {name: f"_field_{index}" for index, name in enumerate(names) if _SIMPLE_NAME.fullmatch(name)}
     schema = T.StructType([T.StructField(name, T.StringType()) for name in names])
     # One projection per step, so that each payload is parsed once (as a variant for the types,
     # as text for the values) and each field got once.
     parsed = rows.selectExpr("*", "cast(value as string) as _text") \
         .select("*", F.expr("try_parse_json(_text)").alias("_document"), F.from_json("_text", schema).alias("_texts"))
-    extracted = parsed.selectExpr("*", *[f"variant_get(_document, '$.{name}', 'variant') as {_variant(index)}"
-                                         for index, name in enumerate(names) if _SIMPLE_NAME.fullmatch(name)])
+    extracted = parsed.selectExpr("*", *[f"variant_get(_document, '$.{name}', 'variant') as {field}"
+                                         for name, field in fields.items()])
     return extracted.select(*[F.col(f"`{name}`") for name in rows.columns], F.col("_texts").alias(texts),
-                            F.expr(f"not coalesce({accepted}, false)").alias(column))
+                            F.expr(f"not coalesce({_accepted(contract, fields)}, false)").alias(column))
 
 
-def _compiled(contract: EventContract) -> tuple[list[str], str]:
-    """(every property name of the contract, the predicate over the columns with_undecided makes
-    of them)."""
-    names = sorted({name for version in contract.versions for name in contract.schema(version).get("properties", {})})
-    fields = {name: index for index, name in enumerate(names) if _SIMPLE_NAME.fullmatch(name)}
+def _accepted(contract: EventContract, fields: dict[str, str]) -> str:
+    """The predicate over the columns with_undecided makes: `fields` (field name -> its VARIANT
+    column) and `_texts`."""
     flat = (f"octet_length(value) <= {_MAX_BYTES} and is_valid_utf8(_text) and _text rlike {_literal(_FLAT_OBJECT)} "
             "and _document is not null")
     versions = " or ".join(f"({_version(contract.schema(version), fields)})" for version in contract.versions)
-    return names, f"{flat} and ({versions})"
+    return f"{flat} and ({versions})"
 
 
-def _variant(index: int) -> str:
-    return f"_field_{index}"
-
-
-def _version(schema: dict[str, Any], fields: dict[str, int]) -> str:
+def _version(schema: dict[str, Any], fields: dict[str, str]) -> str:
     try:
         return _object(schema, fields)
     except _Unsupported:
         return "false"
 
 
-def _object(schema: dict[str, Any], fields: dict[str, int]) -> str:
+def _object(schema: dict[str, Any], fields: dict[str, str]) -> str:
     _only(schema, _OBJECT_KEYWORDS)
     properties, required = schema.get("properties", {}), set(schema.get("required", ()))
     if schema.get("type") != "object" or not required <= set(properties) or not set(properties) <= set(fields):
@@ -103,9 +98,8 @@ def _object(schema: dict[str, Any], fields: dict[str, int]) -> str:
     elif additional is not True:
         raise _Unsupported
     for name, definition in properties.items():
-        value = _variant(fields[name])
-        check = _value(_resolved(schema, definition), value, f"_texts.{name}")
-        checks.append(check if name in required else f"({value} is null or {check})")
+        check = _value(_resolved(schema, definition), fields[name], f"_texts.{name}")
+        checks.append(check if name in required else f"({fields[name]} is null or {check})")
     return " and ".join(checks)
 
 
