@@ -72,8 +72,12 @@ def test_compaction_beside_the_running_stream_doubles_and_loses_nothing(stream_s
         for start in range(0, EVENTS, 200):
             produce(stream_settings.kafka.bootstrap_servers, topic, [message(d) for d in documents[start:start + 200]])
             compactions += compact_streams(stream_settings, ["transactions"], grace_s=0.5)
+        # Until the stream has recorded the batch that finished silver, not only written it: stopped
+        # between the two, it leaves that batch to run again, and compaction never takes a stream's
+        # last recorded batch, so two batches would stay uncompacted.
         deadline = time.monotonic() + 600  # generous: a busy CI machine runs the whole suite beside it
-        while reads[-1:] != [EVENTS] and time.monotonic() < deadline:
+        while (reads[-1:] != [EVENTS] or sum(report.rows_in for report in reports) < EVENTS) \
+                and time.monotonic() < deadline:
             compactions += compact_streams(stream_settings, ["transactions"], grace_s=0.5)
             time.sleep(1)
     finally:
