@@ -178,7 +178,7 @@ def _clear_of_midnight(minutes: float) -> None:
 
 
 def test_the_overview_rises_while_events_are_produced_without_a_reload(page, platform):
-    _clear_of_midnight(10)  # the test takes 1-3 minutes
+    _clear_of_midnight(10)  # the test takes about 25 s; its waits allow a few minutes
     settings, url, stream = platform
     with _warehouse(settings) as connection:
         quarantine = dict(connection.execute("SELECT reason, count(*) FROM quarantine GROUP BY ALL").fetchall())
